@@ -1,0 +1,48 @@
+"""Remove what the disabled options do not need, then print the next steps.
+
+No network, git or package-manager work here: generation must work offline.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+CONTEXT = json.loads(r"""{{ cookiecutter | jsonify }}""")
+
+PRUNE = {
+    "use_docker": ["Dockerfile", ".dockerignore", "compose.yaml"],
+    "use_github_actions": [".github"],
+}
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def main() -> None:
+    root = Path.cwd()
+    for option, paths in PRUNE.items():
+        if not CONTEXT[option]:
+            for name in paths:
+                remove(root / name)
+    if CONTEXT["open_source_license"] == "Proprietary":
+        remove(root / "LICENSE")
+
+    print(
+        f"""
+Created {CONTEXT["project_slug"]}/. Next steps:
+
+    cd {CONTEXT["project_slug"]}
+    make install    # create .venv and install the service with its dev tools (uses uv)
+    make migrate    # apply the database migrations
+    make run        # serve on http://127.0.0.1:8000 (docs at /docs)
+    make test       # run the test suite
+"""
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Every domain's router, under /api/v1. A new domain is one more include_router line."""
+
+from fastapi import APIRouter
+
+from {{ cookiecutter.package_name }}.auth.router import router as auth_router
+from {{ cookiecutter.package_name }}.items.router import router as items_router
+from {{ cookiecutter.package_name }}.users.router import router as users_router
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(auth_router)
+api_router.include_router(users_router)
+api_router.include_router(items_router)

@@ -1,0 +1,39 @@
+"""`CurrentUser`: the user a request's bearer token belongs to."""
+
+from typing import Annotated
+
+from fastapi import Depends, WebSocket, WebSocketException, status
+from fastapi.security import OAuth2PasswordBearer
+
+from {{ cookiecutter.package_name }}.auth import service
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
+from {{ cookiecutter.package_name }}.db.session import SessionDep
+from {{ cookiecutter.package_name }}.users.models import User
+
+# auto_error=False: a missing token gets the same 401 as a bad one, from one place.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+async def get_current_user(
+    token: Annotated[str | None, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
+) -> User:
+    if token is None:
+        raise AuthenticationError("Not authenticated")
+    return await service.user_from_token(session, token, settings)
+
+
+async def get_websocket_user(websocket: WebSocket, settings: SettingsDep, token: str = "") -> User:
+    """Authenticate a WebSocket from its `token` query parameter; refuse it with 1008 otherwise.
+
+    The session is closed before the socket starts, so an idle socket holds no connection.
+    """
+    async with websocket.app.state.session_factory() as session:
+        try:
+            return await service.user_from_token(session, token, settings)
+        except AuthenticationError as exc:
+            raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION) from exc
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+WebSocketUser = Annotated[User, Depends(get_websocket_user)]

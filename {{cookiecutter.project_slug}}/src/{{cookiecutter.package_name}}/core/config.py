@@ -1,0 +1,77 @@
+"""Settings, read once from the environment and a `.env` file."""
+
+import json
+from typing import Annotated, Literal, Self
+
+from fastapi import Depends
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from starlette.requests import HTTPConnection
+
+PROJECT_NAME = "{{ cookiecutter.project_name }}"
+# Refused in production (see Settings._check_production).
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32
+{%- if cookiecutter.database == "postgresql" %}
+DATABASE_NAME = "{{ cookiecutter.package_name }}"
+{%- endif %}
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; each maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["local", "test", "production"] = "local"
+{%- if cookiecutter.database == "postgresql" %}
+    database_url: str = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+{%- else %}
+    database_url: str = "sqlite+aiosqlite:///./{{ cookiecutter.package_name }}.db"
+{%- endif %}
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    access_token_expire_minutes: int = Field(default=30, gt=0)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Defaults to on, except in production (see _check_production).
+    docs_enabled: bool = True
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object) -> object:
+        """Accept a JSON list or a comma-separated string."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Self:
+        """Refuse settings that are only safe on a developer's machine."""
+        if self.environment != "production":
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+                "(not the development default) when ENVIRONMENT=production; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        if "docs_enabled" not in self.model_fields_set:
+            self.docs_enabled = False
+        return self
+
+
+def get_settings(connection: HTTPConnection) -> Settings:
+    """Return the settings the running app was built with."""
+    settings: Settings = connection.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,80 @@
+"""Domain exceptions and the one place that maps them to HTTP responses."""
+
+import logging
+from typing import ClassVar
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """An error the client can act on; subclasses set the status and default detail."""
+
+    status_code: ClassVar[int] = status.HTTP_400_BAD_REQUEST
+    default_detail: ClassVar[str] = "Bad request"
+    headers: ClassVar[dict[str, str] | None] = None
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+    def body(self) -> dict[str, object]:
+        return {"detail": self.detail}
+
+
+class NotFoundError(AppError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Not found"
+
+
+class ConflictError(AppError):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict"
+
+
+class InvalidInputError(AppError):
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    default_detail = "Invalid input"
+
+
+class AuthenticationError(AppError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "Could not validate credentials"
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+
+
+class InvalidGrantError(AppError):
+    """RFC 6749 section 5.2: the same answer for an unknown user and a wrong password."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Incorrect email or password"
+
+    def body(self) -> dict[str, object]:
+        return {"error": "invalid_grant", "error_description": self.detail, "detail": self.detail}
+
+
+class ServiceUnavailableError(AppError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Service unavailable"
+
+
+async def _error_response(request: Request, exc: Exception) -> JSONResponse:
+    """Answer a domain error; a lost database connection becomes a 503, so clients retry."""
+    if not isinstance(exc, AppError):
+        logger.error("Database unavailable: %s", exc)
+        exc = ServiceUnavailableError("Database unavailable")
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+def internal_error_response() -> JSONResponse:
+    """The body of every unhandled error: no traceback, no internals."""
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+
+
+def register_exception_handlers(app: FastAPI) -> None:
+    """Map domain and database errors to JSON responses (unhandled ones: see middleware)."""
+    for error in (AppError, OperationalError, InterfaceError):
+        app.add_exception_handler(error, _error_response)

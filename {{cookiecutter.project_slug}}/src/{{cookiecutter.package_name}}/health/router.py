@@ -1,0 +1,34 @@
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from {{ cookiecutter.package_name }}.core.errors import ServiceUnavailableError
+from {{ cookiecutter.package_name }}.db.session import SessionDep
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class HealthStatus(BaseModel):
+    status: str = "ok"
+
+
+@router.get("")
+async def liveness() -> HealthStatus:
+    """The process is up. Touches no database, so a database outage does not restart it."""
+    return HealthStatus()
+
+
+@router.get(
+    "/ready",
+    responses={
+        status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "The database does not answer"}
+    },
+)
+async def readiness(session: SessionDep) -> HealthStatus:
+    """The service can do its work: the database answers."""
+    try:
+        await session.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as exc:
+        raise ServiceUnavailableError("Database unavailable") from exc
+    return HealthStatus()

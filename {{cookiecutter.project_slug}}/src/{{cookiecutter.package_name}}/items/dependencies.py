@@ -1,0 +1,23 @@
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
+from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.db.session import SessionDep
+from {{ cookiecutter.package_name }}.items import service
+from {{ cookiecutter.package_name }}.items.models import Item
+
+# Ids are 32-bit integers in every database we support; anything else cannot exist.
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def get_owned_item(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Item:
+    """The caller's item; someone else's answers 404 too, so ids leak nothing."""
+    item = await service.get_for_owner(session, item_id=item_id, owner_id=user.id)
+    if item is None:
+        raise NotFoundError("Item not found")
+    return item
+
+
+OwnedItem = Annotated[Item, Depends(get_owned_item)]

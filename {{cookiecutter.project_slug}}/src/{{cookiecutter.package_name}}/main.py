@@ -1,0 +1,78 @@
+"""The application factory and the module-level `app` that uvicorn serves."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.api import api_router
+from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME, Settings
+from {{ cookiecutter.package_name }}.core.errors import register_exception_handlers
+from {{ cookiecutter.package_name }}.core.logging import configure_logging
+from {{ cookiecutter.package_name }}.core.middleware import RequestContextMiddleware
+from {{ cookiecutter.package_name }}.core.notifications import LogNotifier, Notifier
+from {{ cookiecutter.package_name }}.db.session import (
+    create_engine,
+    create_session_factory,
+)
+from {{ cookiecutter.package_name }}.health.router import router as health_router
+from {{ cookiecutter.package_name }}.items.events import ItemEvents
+from {{ cookiecutter.package_name }}.pages.docs import add_docs
+from {{ cookiecutter.package_name }}.pages.router import router as pages_router
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the database engine for the app's lifetime; dispose of its connections on shutdown."""
+    engine = create_engine(app.state.settings.database_url)
+    app.state.session_factory = create_session_factory(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, notifier: Notifier | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings and notifier."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+
+    app = FastAPI(
+        title=PROJECT_NAME,
+        version=__version__,
+        description="{{ cookiecutter.description }}",
+        lifespan=lifespan,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        docs_url=None,  # served by add_docs, without a CDN
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.notifier = notifier or LogNotifier()
+    app.state.item_events = ItemEvents()
+
+    register_exception_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["X-Request-ID", "X-Process-Time"],
+    )
+    app.add_middleware(RequestContextMiddleware)  # added last: outermost
+
+    app.include_router(health_router)
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    if settings.docs_enabled:
+        add_docs(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+app = create_app()

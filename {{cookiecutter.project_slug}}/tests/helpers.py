@@ -1,0 +1,51 @@
+"""Helpers shared by the test modules."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_lifespan import LifespanManager
+from httpx2 import ASGITransport, AsyncClient
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from {{ cookiecutter.package_name }}.auth.service import issue_token
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.notifications import Notifier
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.users import service as users
+from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.schemas import UserCreate
+
+PASSWORD = "correct horse battery staple"
+
+
+class RecordingNotifier:
+    """Records notifications instead of sending them."""
+
+    def __init__(self) -> None:
+        self.welcomed: list[str] = []
+
+    async def send_welcome(self, *, email: str, full_name: str | None) -> None:
+        self.welcomed.append(email)
+
+
+async def make_user(session: AsyncSession, email: str = "alice@example.com") -> User:
+    return await users.create(
+        session, UserCreate(email=email, password=SecretStr(PASSWORD), full_name="Alice Liddell")
+    )
+
+
+def bearer(user: User, settings: Settings) -> dict[str, str]:
+    """The Authorization header of `user`."""
+    return {"Authorization": f"Bearer {issue_token(user, settings).access_token}"}
+
+
+@asynccontextmanager
+async def serve(settings: Settings, notifier: Notifier | None = None) -> AsyncIterator[AsyncClient]:
+    """A client for an app built from `settings`, its lifespan running."""
+    app = create_app(settings, notifier=notifier)
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        yield client

@@ -1,0 +1,51 @@
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from {{ cookiecutter.package_name }}.core.config import DEFAULT_SECRET_KEY, Settings
+from {{ cookiecutter.package_name }}.main import create_app
+
+STRONG_KEY = "k" * 48
+
+
+def production(**values: object) -> Settings:
+    return Settings(_env_file=None, environment="production", **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("key", [DEFAULT_SECRET_KEY, "too-short"])
+def test_production_refuses_a_weak_secret_key(key: str) -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        production(secret_key=SecretStr(key))
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_turns_docs_off_unless_asked() -> None:
+    assert production(secret_key=SecretStr(STRONG_KEY)).docs_enabled is False
+    assert production(secret_key=SecretStr(STRONG_KEY), docs_enabled=True).docs_enabled is True
+
+
+def test_local_defaults() -> None:
+    settings = Settings(_env_file=None)
+    assert settings.docs_enabled is True
+    assert settings.cors_origins == []
+    assert settings.access_token_expire_minutes == 30
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['["https://a.example", "https://b.example"]', "https://a.example, https://b.example"],
+    ids=["json", "comma-separated"],
+)
+def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", raw)
+    assert Settings(_env_file=None).cors_origins == ["https://a.example", "https://b.example"]
+
+
+def test_log_level_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    assert Settings(_env_file=None).log_level == "DEBUG"

@@ -1,0 +1,45 @@
+import pytest
+from fastapi import FastAPI
+from httpx2 import ASGITransport, AsyncClient
+
+
+async def test_unknown_route_is_json_404(client: AsyncClient) -> None:
+    response = await client.get("/no/such/route")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"detail": "Not Found"}
+
+
+async def test_wrong_method_is_json_405(client: AsyncClient) -> None:
+    response = await client.put("/health")
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
+async def test_broken_json_is_422(client: AsyncClient, auth_headers: dict[str, str]) -> None:
+    response = await client.post(
+        "/api/v1/items",
+        content=b'{"title": ',
+        headers=auth_headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+async def test_unhandled_error_is_json_500_without_traceback(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal Server Error"}
+    assert "secret internals" not in response.text
+    assert "x-request-id" in response.headers
+    assert "x-process-time" in response.headers
+    # The traceback goes to the log, tagged with the request id.
+    assert "secret internals" in caplog.text

@@ -1,0 +1,159 @@
+import pytest
+from httpx2 import AsyncClient
+
+from {{ cookiecutter.package_name }}.users.models import User
+
+pytestmark = pytest.mark.usefixtures("user")
+
+
+async def create(
+    client: AsyncClient, headers: dict[str, str], title: str = "Buy milk"
+) -> dict[str, object]:
+    response = await client.post(
+        "/api/v1/items", json={"title": title, "description": "2 litres"}, headers=headers
+    )
+    assert response.status_code == 201
+    body: dict[str, object] = response.json()
+    return body
+
+
+async def test_create_item(client: AsyncClient, user: User, auth_headers: dict[str, str]) -> None:
+    item = await create(client, auth_headers)
+    assert item["title"] == "Buy milk"
+    assert item["description"] == "2 litres"
+    assert item["owner_id"] == user.id
+    assert {"id", "created_at", "updated_at"} <= item.keys()
+
+
+async def test_read_item(client: AsyncClient, auth_headers: dict[str, str]) -> None:
+    item = await create(client, auth_headers)
+    response = await client.get(f"/api/v1/items/{item['id']}", headers=auth_headers)
+    assert response.status_code == 200
+    assert response.json() == item
+
+
+async def test_update_item_changes_only_what_is_sent(
+    client: AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    item = await create(client, auth_headers)
+    response = await client.patch(
+        f"/api/v1/items/{item['id']}", json={"title": "Buy oat milk"}, headers=auth_headers
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["title"] == "Buy oat milk"
+    assert body["description"] == "2 litres"
+    assert body["updated_at"] >= body["created_at"]
+
+
+async def test_delete_item(client: AsyncClient, auth_headers: dict[str, str]) -> None:
+    item = await create(client, auth_headers)
+    response = await client.delete(f"/api/v1/items/{item['id']}", headers=auth_headers)
+    assert response.status_code == 204
+    assert response.content == b""
+    assert (
+        await client.get(f"/api/v1/items/{item['id']}", headers=auth_headers)
+    ).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+async def test_someone_elses_item_is_404(
+    client: AsyncClient, auth_headers: dict[str, str], other_headers: dict[str, str], method: str
+) -> None:
+    item = await create(client, auth_headers)
+    response = await client.request(
+        method, f"/api/v1/items/{item['id']}", json={}, headers=other_headers
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Item not found"}
+    assert (
+        await client.get(f"/api/v1/items/{item['id']}", headers=auth_headers)
+    ).status_code == 200
+
+
+@pytest.mark.parametrize("item_id", ["999999", "0", "-1", "99999999999999999999", "abc"])
+async def test_missing_or_invalid_item_id(
+    client: AsyncClient, auth_headers: dict[str, str], item_id: str
+) -> None:
+    response = await client.get(f"/api/v1/items/{item_id}", headers=auth_headers)
+    assert response.status_code == (404 if item_id == "999999" else 422)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"title": ""}, {"title": "x" * 201}, {"title": 5}, {"title": "ok", "owner_id": 1}],
+    ids=["missing-title", "empty-title", "long-title", "wrong-type", "unknown-field"],
+)
+async def test_create_invalid_item_is_422(
+    client: AsyncClient, auth_headers: dict[str, str], payload: dict[str, object]
+) -> None:
+    response = await client.post("/api/v1/items", json=payload, headers=auth_headers)
+    assert response.status_code == 422
+
+
+async def test_update_invalid_item_is_422(
+    client: AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    item = await create(client, auth_headers)
+    response = await client.patch(
+        f"/api/v1/items/{item['id']}", json={"title": ""}, headers=auth_headers
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/items"),
+        ("POST", "/api/v1/items"),
+        ("GET", "/api/v1/items/1"),
+        ("DELETE", "/api/v1/items/1"),
+    ],
+)
+async def test_items_require_a_token(client: AsyncClient, method: str, path: str) -> None:
+    response = await client.request(method, path, json={"title": "x"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_list_pages_through_own_items_newest_first(
+    client: AsyncClient, auth_headers: dict[str, str], other_headers: dict[str, str]
+) -> None:
+    created = [await create(client, auth_headers, title=f"item {n}") for n in range(5)]
+    await create(client, other_headers, title="not mine")
+
+    seen: list[object] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, str | int] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = await client.get("/api/v1/items", params=params, headers=auth_headers)
+        assert response.status_code == 200
+        page = response.json()
+        assert len(page["items"]) <= 2
+        seen += [item["title"] for item in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [item["title"] for item in reversed(created)]
+    assert pages == 3
+
+
+async def test_list_defaults(client: AsyncClient, auth_headers: dict[str, str]) -> None:
+    response = await client.get("/api/v1/items", headers=auth_headers)
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next_cursor": None}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"cursor": "!!!"}, {"cursor": "Zm9v"}],
+    ids=["limit-0", "limit-101", "limit-text", "cursor-garbage", "cursor-foreign"],
+)
+async def test_list_rejects_bad_limit_or_cursor(
+    client: AsyncClient, auth_headers: dict[str, str], params: dict[str, str | int]
+) -> None:
+    response = await client.get("/api/v1/items", params=params, headers=auth_headers)
+    assert response.status_code == 422
+    assert "detail" in response.json()

@@ -1,0 +1,126 @@
+import json
+import logging
+
+import pytest
+from fastapi import FastAPI
+from httpx2 import AsyncClient
+from starlette.types import Message
+
+from {{ cookiecutter.package_name }}.core.notifications import LogNotifier
+from {{ cookiecutter.package_name }}.users.models import User
+
+from tests.helpers import PASSWORD, RecordingNotifier
+
+SIGNUP = {"email": "New.User@Example.com", "password": PASSWORD, "full_name": "New User"}
+
+
+async def test_signup_returns_the_user_without_password(client: AsyncClient) -> None:
+    response = await client.post("/api/v1/users", json=SIGNUP)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "new.user@example.com"
+    assert body["full_name"] == "New User"
+    assert body["is_active"] is True
+    assert isinstance(body["id"], int)
+    assert not any("password" in key for key in body)
+    assert PASSWORD not in response.text
+
+
+async def test_signup_duplicate_email_is_409(client: AsyncClient, user: User) -> None:
+    response = await client.post(
+        "/api/v1/users", json={"email": user.email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 409
+    assert response.json() == {"detail": "A user with this email already exists"}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "a@example.com", "password": "short"},
+        {"email": "a@example.com"},
+        {"password": PASSWORD},
+        {"email": "a@example.com", "password": PASSWORD, "is_admin": True},
+        {"email": "a@example.com", "password": 12345678},
+    ],
+    ids=["bad-email", "short-password", "no-password", "no-email", "unknown-field", "wrong-type"],
+)
+async def test_signup_invalid_is_422(client: AsyncClient, payload: dict[str, object]) -> None:
+    response = await client.post("/api/v1/users", json=payload)
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+async def test_signup_schedules_welcome_notification(
+    client: AsyncClient, notifier: RecordingNotifier
+) -> None:
+    response = await client.post("/api/v1/users", json=SIGNUP)
+    assert response.status_code == 201
+    assert notifier.welcomed == ["new.user@example.com"]
+
+
+async def test_welcome_notification_runs_after_the_response(app: FastAPI) -> None:
+    """Drive the ASGI app directly and record the order: response first, notification after."""
+    events: list[str] = []
+
+    async def send_welcome(*, email: str, full_name: str | None) -> None:
+        events.append("notified")
+
+    app.state.notifier.send_welcome = send_welcome
+    body = json.dumps(SIGNUP).encode()
+    sent_request = False
+
+    async def receive() -> Message:
+        nonlocal sent_request
+        if sent_request:
+            return {"type": "http.disconnect"}
+        sent_request = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        events.append(message["type"])
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/users",
+        "raw_path": b"/api/v1/users",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("test", 80),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    assert events.index("notified") > events.index("http.response.body")
+
+
+async def test_log_notifier_logs_the_welcome(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        await LogNotifier().send_welcome(email="someone@example.com", full_name=None)
+    assert "someone@example.com" in caplog.text
+
+
+async def test_me_returns_the_current_user(
+    client: AsyncClient, user: User, auth_headers: dict[str, str]
+) -> None:
+    response = await client.get("/api/v1/users/me", headers=auth_headers)
+    assert response.status_code == 200
+    assert response.json()["email"] == user.email
+    assert "hashed_password" not in response.json()
+
+
+async def test_me_without_token_is_401(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/users/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json() == {"detail": "Not authenticated"}
+
+
+async def test_user_repr_hides_the_hash(user: User) -> None:
+    assert user.hashed_password not in repr(user)
