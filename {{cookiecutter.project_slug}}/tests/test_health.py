@@ -3,6 +3,11 @@ from httpx2 import AsyncClient
 from {{ cookiecutter.package_name }}.core.config import Settings
 
 from tests.helpers import serve
+{% if cookiecutter.database == "postgresql" %}
+UNREACHABLE_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/unreachable"
+{%- else %}
+UNREACHABLE_DATABASE_URL = "sqlite+aiosqlite:////nonexistent-dir/unreachable.db"
+{%- endif %}
 
 
 async def test_liveness(client: AsyncClient) -> None:
@@ -18,9 +23,7 @@ async def test_readiness_when_database_answers(client: AsyncClient) -> None:
 
 
 async def test_database_down_fails_readiness_not_liveness(settings: Settings) -> None:
-    unreachable = settings.model_copy(
-        update={"database_url": "sqlite+aiosqlite:////nonexistent-dir/unreachable.db"}
-    )
+    unreachable = settings.model_copy(update={"database_url": UNREACHABLE_DATABASE_URL})
     async with serve(unreachable) as client:
         assert (await client.get("/health")).status_code == 200
         ready = await client.get("/health/ready")

@@ -76,5 +76,6 @@ def internal_error_response() -> JSONResponse:
 
 def register_exception_handlers(app: FastAPI) -> None:
     """Map domain and database errors to JSON responses (unhandled ones: see middleware)."""
-    for error in (AppError, OperationalError, InterfaceError):
+    # A database that cannot be reached surfaces as one of the others, depending on the driver.
+    for error in (AppError, OperationalError, InterfaceError, ConnectionError, TimeoutError):
         app.add_exception_handler(error, _error_response)

@@ -1,0 +1,35 @@
+# Two commands for a newcomer:
+#   make try    render the template with default answers and serve it on http://127.0.0.1:8000
+#   make test   run every test of the template (renders, hooks, generated projects' own checks)
+# Both need only Python 3.11+, git and make: uv is installed into .venv-tools/ on first use.
+
+PYTHON ?= python3
+TOOLS := .venv-tools
+UV := $(CURDIR)/$(TOOLS)/bin/uv
+TRY_DIR := $(CURDIR)/.try
+export UV_PYTHON_DOWNLOADS ?= never
+
+# The generated project requires the Python version it was rendered for; try renders for the
+# python3 at hand when it is one of the choices (default 3.12 otherwise).
+TRY_PYTHON := $(shell $(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; print(v if v in ("3.11", "3.12", "3.13") else "3.12")')
+
+.PHONY: try test lint clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+try: $(UV)
+	rm -rf $(TRY_DIR)
+	$(UV) run --no-dev --with 'cookiecutter>=2.7.1' cookiecutter --no-input --output-dir $(TRY_DIR) . python_version=$(TRY_PYTHON)
+	cd $(TRY_DIR)/my-service && UV_PYTHON=$(PYTHON) $(MAKE) install migrate run UV=$(UV)
+
+test: $(UV)
+	$(UV) run pytest -n auto $(PYTEST_ARGS)
+
+lint: $(UV)
+	$(UV) run ruff check hooks tests
+	$(UV) run ruff format --check hooks tests
+
+clean:
+	rm -rf $(TOOLS) .venv $(TRY_DIR) .pytest_cache .ruff_cache
