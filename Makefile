@@ -21,11 +21,11 @@ $(UV):
 
 try: $(UV)
 	rm -rf $(TRY_DIR)
-	$(UV) run --no-dev --with 'cookiecutter>=2.7.1' cookiecutter --no-input --output-dir $(TRY_DIR) . python_version=$(TRY_PYTHON)
+	$(UV) tool run --from 'cookiecutter>=2.7.1' cookiecutter --no-input --output-dir $(TRY_DIR) . python_version=$(TRY_PYTHON)
 	cd $(TRY_DIR)/my-service && UV_PYTHON=$(PYTHON) $(MAKE) install migrate run UV=$(UV)
 
 test: $(UV)
-	$(UV) run pytest -n auto $(PYTEST_ARGS)
+	$(UV) run --locked pytest -n auto $(PYTEST_ARGS)
 
 lint: $(UV)
 	$(UV) run ruff check hooks tests

@@ -21,13 +21,20 @@ CHOICES = {
     "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
 }
 BOOLEANS = ("use_docker", "use_github_actions")
+# These land inside Python and TOML string literals.
+FREE_TEXT = ("project_name", "description", "author_name")
 
 
 def errors(ctx: dict) -> list[str]:
     """Return one message per invalid answer, each naming the field and its rule."""
     found = []
-    if not str(ctx["project_name"]).strip():
-        found.append("project_name: must not be empty")
+    if not re.search(r"[A-Za-z0-9]", str(ctx["project_name"])):
+        found.append("project_name: must not be empty; it needs at least one letter or digit")
+    for field in FREE_TEXT:
+        if any(char in str(ctx[field]) for char in '"\\\n'):
+            found.append(
+                f"{field} {ctx[field]!r}: must not contain a double quote, backslash or newline"
+            )
     slug = ctx["project_slug"]
     if not SLUG.match(slug):
         found.append(
@@ -36,13 +43,17 @@ def errors(ctx: dict) -> list[str]:
         )
     package = ctx["package_name"]
     if not package.isidentifier() or not package.isascii():
-        found.append(f"package_name {package!r}: must be a valid Python identifier (letters, digits, underscores)")
+        found.append(
+            f"package_name {package!r}: must be a valid Python identifier (letters, digits, underscores)"
+        )
     elif keyword.iskeyword(package):
         found.append(f"package_name {package!r}: must not be a Python keyword")
     elif package != package.lower():
         found.append(f"package_name {package!r}: must be lower-case (PEP 8)")
     if not EMAIL.match(ctx["author_email"]):
-        found.append(f"author_email {ctx['author_email']!r}: must be an email address like 'jane@example.com'")
+        found.append(
+            f"author_email {ctx['author_email']!r}: must be an email address like 'jane@example.com'"
+        )
     if not VERSION.match(ctx["version"]):
         found.append(f"version {ctx['version']!r}: must be a PEP 440 version like '0.1.0'")
     for field, allowed in CHOICES.items():
@@ -59,7 +70,10 @@ def main() -> int:
     for problem in problems:
         print(f"ERROR: {problem}", file=sys.stderr)
     if problems:
-        print("Nothing was generated. Fix the answers above and run cookiecutter again.", file=sys.stderr)
+        print(
+            "Nothing was generated. Fix the answers above and run cookiecutter again.",
+            file=sys.stderr,
+        )
     return 1 if problems else 0
 
 

@@ -1,0 +1,252 @@
+"""Each generated project installs into a fresh virtual environment and passes its own checks.
+
+The checks read the Python code and pyproject.toml, which only `python_version` and `database`
+change; `test_code_variants_cover_every_combination` proves that, so running the checks once per
+code variant covers every combination. File-level linters run per combination in test_linters.py.
+"""
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import CONTEXT, all_combinations, find_python, iter_files, require_or_skip
+
+PYTHON_VERSIONS = CONTEXT["python_version"]
+DATABASES = CONTEXT["database"]
+CODE_VARIANTS = [
+    {"python_version": version, "database": database}
+    for version, database in itertools.product(PYTHON_VERSIONS, DATABASES)
+]
+
+
+def variant_id(variant: dict[str, object]) -> str:
+    return f"py{variant['python_version']}-{variant['database']}"
+
+
+def code_fingerprint(project: Path) -> str:
+    """A hash of everything the project's checks read (license metadata aside)."""
+    digest = hashlib.sha256()
+    for path in iter_files(project):
+        relative = path.relative_to(project)
+        if path.suffix == ".py" or relative.parts[0] in {"src", "tests", "migrations"}:
+            digest.update(str(relative).encode() + path.read_bytes())
+    pyproject = (project / "pyproject.toml").read_text().splitlines()
+    kept = [line for line in pyproject if not line.startswith(("license", "description"))]
+    digest.update("\n".join(kept).encode())
+    return digest.hexdigest()
+
+
+def test_code_variants_cover_every_combination(render, tmp_path: Path) -> None:
+    fingerprints = {}
+    for variant in CODE_VARIANTS:
+        fingerprints[variant_id(variant)] = code_fingerprint(
+            render(tmp_path / variant_id(variant), **variant)
+        )
+    assert len(set(fingerprints.values())) == len(CODE_VARIANTS)
+    for index, answers in enumerate(all_combinations()):
+        project = render(tmp_path / f"combination-{index}", **answers)
+        variant = {"python_version": answers["python_version"], "database": answers["database"]}
+        assert code_fingerprint(project) == fingerprints[variant_id(variant)], answers
+
+
+def run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600
+) -> str:
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, (
+        f"{' '.join(command)} failed ({result.returncode}):\n{output[-6000:]}"
+    )
+    return output
+
+
+def postgres_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def install(project: Path, python: str, uv: str, *, editable: bool = True) -> Path:
+    """Install the project into a fresh virtual environment; return its bin folder."""
+    venv = project.parent / f"venv-{'dev' if editable else 'image'}"
+    run([uv, "venv", "--quiet", "--python", python, str(venv)], cwd=project)
+    target = ["-e", ".", "--group", "dev"] if editable else ["."]
+    run(
+        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin/python"), *target],
+        cwd=project,
+    )
+    return venv / "bin"
+
+
+def prepare(render, tmp_path: Path, variant: dict[str, object]) -> tuple[Path, str, dict[str, str]]:
+    """Render the variant; return it with its interpreter and the environment its checks need."""
+    python = find_python(str(variant["python_version"]))
+    require_or_skip(
+        python is not None, f"no Python {variant['python_version']} here", "REQUIRE_ALL_PYTHONS"
+    )
+    env = {}
+    if variant["database"] == "postgresql":
+        require_or_skip(postgres_answers(), "no PostgreSQL on 127.0.0.1:5432", "REQUIRE_POSTGRES")
+        env = {
+            "DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/my_service",
+            "REQUIRE_POSTGRES": "1",
+        }
+    assert python is not None
+    return render(tmp_path, **variant), python, env
+
+
+@pytest.mark.parametrize("variant", CODE_VARIANTS, ids=variant_id)
+def test_generated_project_passes_its_checks(
+    render, tmp_path: Path, uv: str, variant: dict[str, object]
+) -> None:
+    project, python, env = prepare(render, tmp_path, variant)
+    bin_dir = install(project, python, uv)
+    suite = run([str(bin_dir / "pytest"), "-p", "no:cacheprovider"], cwd=project, env=env)
+    # Every test ran and passed: nothing skipped, nothing deselected.
+    assert re.search(r"^=*\s*\d+ passed in [\d.]+s\s*=*$", suite, re.MULTILINE), suite[-3000:]
+    expected_database = "127.0.0.1:5432/my_service_test_" if env else "sqlite+aiosqlite:///"
+    assert f"database: {expected_database}" in suite
+    run([str(bin_dir / "ruff"), "check", "."], cwd=project)
+    run([str(bin_dir / "ruff"), "format", "--check", "."], cwd=project)
+    run([str(bin_dir / "mypy")], cwd=project)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def request(
+    method: str,
+    url: str,
+    body: dict[str, str] | None = None,
+    *,
+    form: bool = False,
+    token: str | None = None,
+) -> tuple[int, dict[str, object]]:
+    data = None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if body is not None:
+        data = urllib.parse.urlencode(body).encode() if form else json.dumps(body).encode()
+        headers["Content-Type"] = (
+            "application/x-www-form-urlencoded" if form else "application/json"
+        )
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, data, headers, method=method), timeout=10
+        ) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+POSTGRES_DATABASE = """
+import asyncio, sys, asyncpg
+async def main(action, name):
+    connection = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    sql = f'CREATE DATABASE "{name}"' if action == "create" else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    await connection.execute(sql)
+    await connection.close()
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_what_the_dockerfile_runs_serves_the_api(
+    render, tmp_path: Path, uv: str, database: str
+) -> None:
+    """No Docker engine here: install as the image does, then run its migrate, CMD and HEALTHCHECK."""
+    variant = {"python_version": CONTEXT["python_version"][0], "database": database}
+    project, python, _ = prepare(render, tmp_path, variant)
+    bin_dir = install(project, python, uv, editable=False)
+    dockerfile = (project / "Dockerfile").read_text()
+    command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
+    healthcheck = json.loads(re.search(r"^\s+CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
+    port = str(free_port())
+    command = [port if arg == "8000" else arg for arg in command]
+    healthcheck = [arg.replace(":8000/", f":{port}/") for arg in healthcheck]
+
+    # The image's /app: alembic.ini and migrations/, and no source tree.
+    app = tmp_path / "app"
+    (app / "data").mkdir(parents=True)
+    shutil.copy(project / "alembic.ini", app)
+    shutil.copytree(project / "migrations", app / "migrations")
+    database_name = f"container_{port}"
+    if database == "postgresql":
+        run([str(bin_dir / "python"), "-c", POSTGRES_DATABASE, "create", database_name], cwd=app)
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database_name}"
+    else:
+        url = f"sqlite+aiosqlite:///{app / 'data' / 'service.db'}"
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "DATABASE_URL": url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": "a-strong-production-secret-key-of-48-characters!",
+        "WEB_CONCURRENCY": re.search(r"WEB_CONCURRENCY=(\d+)", dockerfile).group(1),
+    }
+    try:
+        subprocess.run(
+            ["alembic", "upgrade", "head"], cwd=app, env=env, check=True, capture_output=True
+        )
+        server = subprocess.Popen(
+            command, cwd=app, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while subprocess.run(healthcheck, env=env, capture_output=True).returncode != 0:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                assert time.monotonic() < deadline, "the HEALTHCHECK never passed"
+                time.sleep(0.2)
+            base = f"http://127.0.0.1:{port}"
+            user = {"email": "ada@example.com", "password": "correct horse battery"}
+            assert request("POST", f"{base}/api/v1/users", user)[0] == 201
+            status, token = request(
+                "POST",
+                f"{base}/api/v1/auth/token",
+                {"username": user["email"], "password": user["password"]},
+                form=True,
+            )
+            assert status == 200
+            access = str(token["access_token"])
+            status, item = request(
+                "POST", f"{base}/api/v1/items", {"title": "from the image"}, token=access
+            )
+            assert status == 201
+            status, page = request("GET", f"{base}/api/v1/items", token=access)
+            assert (status, page["items"]) == (200, [item])
+            assert request("GET", f"{base}/health/ready")[0] == 200
+            assert request("GET", f"{base}/docs")[0] == 404, "production serves no docs by default"
+        finally:
+            server.send_signal(signal.SIGTERM)
+            output = server.communicate(timeout=30)[0]
+        # uvicorn exits by the signal it was stopped with, after a graceful shutdown.
+        assert server.returncode in (0, -signal.SIGTERM), output
+        assert output.count("Application shutdown complete") == 2, output
+        assert "Traceback" not in output, output
+    finally:
+        if database == "postgresql":
+            run([str(bin_dir / "python"), "-c", POSTGRES_DATABASE, "drop", database_name], cwd=app)

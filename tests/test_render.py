@@ -1,0 +1,159 @@
+"""What each combination of answers renders: the right files, valid data files, no template syntax."""
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import CONTEXT, all_combinations, combination_id, iter_files, option_space
+
+ALWAYS = [
+    ".env.example",
+    ".gitignore",
+    "Makefile",
+    "README.md",
+    "alembic.ini",
+    "pyproject.toml",
+    "migrations/env.py",
+    "migrations/script.py.mako",
+    "src/{pkg}/__init__.py",
+    "src/{pkg}/main.py",
+    "src/{pkg}/api.py",
+    "src/{pkg}/core/config.py",
+    "src/{pkg}/core/security.py",
+    "src/{pkg}/core/logging.py",
+    "src/{pkg}/core/errors.py",
+    "src/{pkg}/core/middleware.py",
+    "src/{pkg}/db/session.py",
+    "src/{pkg}/db/base.py",
+    "src/{pkg}/health/router.py",
+    "src/{pkg}/auth/router.py",
+    "src/{pkg}/auth/dependencies.py",
+    "src/{pkg}/auth/service.py",
+    "src/{pkg}/users/router.py",
+    "src/{pkg}/users/models.py",
+    "src/{pkg}/users/schemas.py",
+    "src/{pkg}/users/service.py",
+    "src/{pkg}/items/router.py",
+    "src/{pkg}/items/models.py",
+    "src/{pkg}/items/schemas.py",
+    "src/{pkg}/items/service.py",
+    "src/{pkg}/items/dependencies.py",
+    "src/{pkg}/templates/index.html",
+    "src/{pkg}/static/style.css",
+    "tests/conftest.py",
+]
+DOCKER = ["Dockerfile", ".dockerignore", "compose.yaml"]
+GITHUB = [".github/workflows/ci.yml"]
+# Generated files are free of these; Jinja in the service's own HTML templates is meant to stay.
+TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
+JINJA_ALLOWED = {"index.html"}
+
+
+def leftovers(project: Path) -> list[str]:
+    found = []
+    for path in iter_files(project):
+        text = path.read_text(errors="replace")
+        hits = {m.group(0) for m in TEMPLATE_SYNTAX.finditer(text)}
+        if path.name in JINJA_ALLOWED:
+            hits = {hit for hit in hits if hit.lower() == "cookiecutter"}
+        if hits or TEMPLATE_SYNTAX.search(str(path.relative_to(project))):
+            found.append(f"{path.relative_to(project)}: {sorted(hits)}")
+    return found
+
+
+def assert_data_files_parse(project: Path) -> None:
+    for path in iter_files(project):
+        if path.suffix in {".yml", ".yaml"}:
+            assert yaml.safe_load(path.read_text()) is not None, path
+        elif path.suffix == ".toml":
+            tomllib.loads(path.read_text())
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+
+
+def test_defaults(render) -> None:
+    project = render()
+    assert project.name == "my-service"
+    for name in ALWAYS + DOCKER + GITHUB + ["LICENSE"]:
+        assert (project / name.format(pkg="my_service")).is_file(), name
+    assert leftovers(project) == []
+    assert "MIT License" in (project / "LICENSE").read_text()
+
+
+@pytest.mark.parametrize("answers", all_combinations(), ids=combination_id)
+def test_every_combination(render, answers: dict[str, object]) -> None:
+    project = render(**answers)
+    for name in ALWAYS:
+        assert (project / name.format(pkg="my_service")).is_file(), name
+    for name in DOCKER:
+        assert (project / name).exists() == answers["use_docker"], name
+    for name in GITHUB:
+        assert (project / name).exists() == answers["use_github_actions"], name
+    assert not (project / ".github").exists() or answers["use_github_actions"]
+    assert (project / "LICENSE").exists() == (answers["open_source_license"] != "Proprietary")
+    assert leftovers(project) == []
+    assert_data_files_parse(project)
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
+    assert pyproject["tool"]["mypy"]["python_version"] == answers["python_version"]
+    assert (
+        pyproject["tool"]["ruff"]["target-version"]
+        == f"py{str(answers['python_version']).replace('.', '')}"
+    )
+    driver = "asyncpg" if answers["database"] == "postgresql" else "aiosqlite"
+    assert any(dep.startswith(driver) for dep in pyproject["project"]["dependencies"])
+    if answers["open_source_license"] == "Proprietary":
+        assert "license" not in pyproject["project"]
+    else:
+        assert pyproject["project"]["license"] == answers["open_source_license"]
+
+    readme = (project / "README.md").read_text()
+    assert ("docker" in readme.lower()) == answers["use_docker"]
+    if answers["use_docker"]:
+        assert (
+            f"FROM python:{answers['python_version']}-slim" in (project / "Dockerfile").read_text()
+        )
+        compose = yaml.safe_load((project / "compose.yaml").read_text())
+        assert ("db" in compose["services"]) == (answers["database"] == "postgresql")
+    if answers["use_github_actions"]:
+        workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+        check = workflow["jobs"]["check"]
+        assert check["env"]["UV_PYTHON"] == answers["python_version"]
+        assert ("services" in check) == (answers["database"] == "postgresql")
+
+
+@pytest.mark.parametrize(
+    ("answers", "slug", "package"),
+    [
+        ({"project_name": "Acme Billing API"}, "acme-billing-api", "acme_billing_api"),
+        ({"project_name": "Café Déjà Vu"}, "cafe-deja-vu", "cafe_deja_vu"),
+        ({"project_name": "Orders", "project_slug": "orders-v2"}, "orders-v2", "orders_v2"),
+        ({"project_name": "Orders", "package_name": "orders_core"}, "orders", "orders_core"),
+    ],
+)
+def test_names_are_derived_and_can_be_overridden(
+    render, answers: dict[str, str], slug: str, package: str
+) -> None:
+    project = render(**answers)
+    assert project.name == slug
+    assert (project / "src" / package / "main.py").is_file()
+    assert tomllib.loads((project / "pyproject.toml").read_text())["project"]["name"] == slug
+    assert answers["project_name"] in (project / "README.md").read_text()
+    assert leftovers(project) == []
+
+
+def test_readme_options_table_matches_cookiecutter_json() -> None:
+    """Every variable of cookiecutter.json, and each of its choices, is in the template's README."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in CONTEXT:
+        if not name.startswith("_"):
+            assert f"`{name}`" in readme, name
+    for name, values in option_space().items():
+        for value in values:
+            if not isinstance(value, bool):
+                assert f"`{value}`" in readme, f"{name}={value}"
