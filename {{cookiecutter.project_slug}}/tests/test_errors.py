@@ -1,6 +1,7 @@
 import pytest
 from fastapi import FastAPI
 from httpx2 import ASGITransport, AsyncClient
+from sqlalchemy.exc import DBAPIError
 
 
 async def test_unknown_route_is_json_404(client: AsyncClient) -> None:
@@ -43,3 +44,22 @@ async def test_unhandled_error_is_json_500_without_traceback(
     assert "x-process-time" in response.headers
     # The traceback goes to the log, tagged with the request id.
     assert "secret internals" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("statement", "status"),
+    [(None, 503), ("SELECT broken", 500)],
+    ids=["while-connecting", "a-bad-query"],
+)
+async def test_driver_errors_are_503_only_when_the_database_is_unreachable(
+    app: FastAPI, statement: str | None, status: int
+) -> None:
+    @app.get("/driver-error")
+    async def driver_error() -> None:
+        raise DBAPIError(statement, None, Exception("driver says no"))
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/driver-error")
+    assert response.status_code == status
+    assert "driver says no" not in response.text

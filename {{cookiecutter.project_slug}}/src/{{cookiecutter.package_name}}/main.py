@@ -1,5 +1,6 @@
 """The application factory and the module-level `app` that uvicorn serves."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,10 +11,15 @@ from fastapi.staticfiles import StaticFiles
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.api import api_router
+from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiter
 from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME, Settings
 from {{ cookiecutter.package_name }}.core.errors import register_exception_handlers
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
-from {{ cookiecutter.package_name }}.core.middleware import RequestContextMiddleware
+from {{ cookiecutter.package_name }}.core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from {{ cookiecutter.package_name }}.core.notifications import LogNotifier, Notifier
 from {{ cookiecutter.package_name }}.db.session import (
     create_engine,
@@ -23,6 +29,8 @@ from {{ cookiecutter.package_name }}.health.router import router as health_route
 from {{ cookiecutter.package_name }}.items.events import ItemEvents
 from {{ cookiecutter.package_name }}.pages.docs import add_docs
 from {{ cookiecutter.package_name }}.pages.router import router as pages_router
+
+logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -36,6 +44,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await engine.dispose()
+        logger.info("Database connections closed")
 
 
 def create_app(settings: Settings | None = None, *, notifier: Notifier | None = None) -> FastAPI:
@@ -55,16 +64,23 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     app.state.settings = settings
     app.state.notifier = notifier or LogNotifier()
     app.state.item_events = ItemEvents()
+    app.state.login_rate_limiter = LoginRateLimiter(
+        settings.login_rate_limit, settings.rate_limit_storage_url
+    )
 
     register_exception_handlers(app)
+    # The last added runs first: request context wraps everything, so errors get its headers too.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
+        allow_credentials=settings.cors_allow_credentials,
         allow_methods=["*"],
         allow_headers=["*"],
         expose_headers=["X-Request-ID", "X-Process-Time"],
     )
-    app.add_middleware(RequestContextMiddleware)  # added last: outermost
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
+    app.add_middleware(RequestContextMiddleware)
 
     app.include_router(health_router)
     app.include_router(api_router)

@@ -4,6 +4,7 @@ import json
 from typing import Annotated, Literal, Self
 
 from fastapi import Depends
+from limits import parse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from starlette.requests import HTTPConnection
@@ -31,9 +32,13 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     access_token_expire_minutes: int = Field(default=30, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
+    cors_allow_credentials: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # Defaults to on, except in production (see _check_production).
     docs_enabled: bool = True
+    login_rate_limit: str = "10/minute"
+    rate_limit_storage_url: str = "async+memory://"
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -44,6 +49,12 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("login_rate_limit")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        parse(value)  # raises ValueError naming the bad value
         return value
 
     @field_validator("log_level", mode="before")
@@ -62,6 +73,11 @@ class Settings(BaseSettings):
                 f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
                 "(not the development default) when ENVIRONMENT=production; generate one with "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        if "*" in self.cors_origins and self.cors_allow_credentials:
+            raise ValueError(
+                "CORS_ORIGINS must list the allowed origins, not '*', when CORS_ALLOW_CREDENTIALS "
+                "is true in production: any site could make credentialed requests"
             )
         if "docs_enabled" not in self.model_fields_set:
             self.docs_enabled = False

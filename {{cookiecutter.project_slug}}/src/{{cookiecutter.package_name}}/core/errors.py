@@ -1,11 +1,12 @@
 """Domain exceptions and the one place that maps them to HTTP responses."""
 
 import logging
+import socket
 from typing import ClassVar
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -15,10 +16,11 @@ class AppError(Exception):
 
     status_code: ClassVar[int] = status.HTTP_400_BAD_REQUEST
     default_detail: ClassVar[str] = "Bad request"
-    headers: ClassVar[dict[str, str] | None] = None
+    default_headers: ClassVar[dict[str, str] | None] = None
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
         self.detail = detail or self.default_detail
+        self.headers = headers or self.default_headers
         super().__init__(self.detail)
 
     def body(self) -> dict[str, object]:
@@ -43,7 +45,7 @@ class InvalidInputError(AppError):
 class AuthenticationError(AppError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Could not validate credentials"
-    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+    default_headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
 
 
 class InvalidGrantError(AppError):
@@ -56,14 +58,35 @@ class InvalidGrantError(AppError):
         return {"error": "invalid_grant", "error_description": self.detail, "detail": self.detail}
 
 
+class RateLimitedError(AppError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many attempts; try again later"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after)})
+
+
 class ServiceUnavailableError(AppError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Service unavailable"
 
 
+# How an unreachable database shows up, depending on the driver and the moment it goes.
+_UNREACHABLE = (OperationalError, InterfaceError, ConnectionError, TimeoutError, socket.gaierror)
+
+
+def _database_unreachable(exc: Exception) -> bool:
+    if isinstance(exc, _UNREACHABLE):
+        return True
+    # A driver error with no statement happened while connecting; an invalidated one, mid-query.
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or exc.statement is None)
+
+
 async def _error_response(request: Request, exc: Exception) -> JSONResponse:
-    """Answer a domain error; a lost database connection becomes a 503, so clients retry."""
+    """Answer a domain error; an unreachable database becomes a 503, so clients retry."""
     if not isinstance(exc, AppError):
+        if not _database_unreachable(exc):
+            raise exc  # a bug: the middleware logs it and answers 500
         logger.error("Database unavailable: %s", exc)
         exc = ServiceUnavailableError("Database unavailable")
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
@@ -76,6 +99,5 @@ def internal_error_response() -> JSONResponse:
 
 def register_exception_handlers(app: FastAPI) -> None:
     """Map domain and database errors to JSON responses (unhandled ones: see middleware)."""
-    # A database that cannot be reached surfaces as one of the others, depending on the driver.
-    for error in (AppError, OperationalError, InterfaceError, ConnectionError, TimeoutError):
+    for error in (AppError, DBAPIError, ConnectionError, TimeoutError, socket.gaierror):
         app.add_exception_handler(error, _error_response)

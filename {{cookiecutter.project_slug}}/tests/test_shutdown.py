@@ -1,0 +1,79 @@
+"""Graceful shutdown of the real server: SIGTERM lets in-flight requests finish."""
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from asyncio.subprocess import PIPE, STDOUT, Process
+
+from httpx2 import AsyncClient, TransportError
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+
+from tests.helpers import PASSWORD
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_until_serving(client: AsyncClient, server: Process) -> None:
+    for _ in range(300):
+        assert server.returncode is None, "the server exited during start-up"
+        try:
+            if (await client.get("/health")).status_code == 200:
+                return
+        except TransportError:  # not listening yet
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError("the server did not start within 15 s")
+
+
+async def test_sigterm_finishes_in_flight_requests(settings: Settings) -> None:
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        *(
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "{{ cookiecutter.package_name }}.main:app",
+            "--port",
+            str(port),
+        ),
+        env=os.environ
+        | {
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": settings.secret_key.get_secret_value(),
+            "ENVIRONMENT": "test",
+        },
+        stdout=PIPE,
+        stderr=STDOUT,
+    )
+    try:
+        async with AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            await wait_until_serving(client, server)
+            # Sign-ups hash with Argon2 on the server: each takes long enough to be in flight.
+            signups = [
+                asyncio.create_task(
+                    client.post(
+                        "/api/v1/users", json={"email": f"u{n}@example.com", "password": PASSWORD}
+                    )
+                )
+                for n in range(8)
+            ]
+            await asyncio.wait(signups, return_when=asyncio.FIRST_COMPLETED)
+            server.send_signal(signal.SIGTERM)
+            responses = await asyncio.gather(*signups)
+        output = (await asyncio.wait_for(server.communicate(), timeout=30))[0].decode()
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+    assert [response.status_code for response in responses] == [201] * 8
+    assert server.returncode in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in output
+    assert "Database connections closed" in output
+    assert "Traceback" not in output
