@@ -81,8 +81,15 @@ async def test_missing_or_invalid_item_id(
 
 @pytest.mark.parametrize(
     "payload",
-    [{}, {"title": ""}, {"title": "x" * 201}, {"title": 5}, {"title": "ok", "owner_id": 1}],
-    ids=["missing-title", "empty-title", "long-title", "wrong-type", "unknown-field"],
+    [
+        {},
+        {"title": ""},
+        {"title": "x" * 201},
+        {"title": 5},
+        {"title": "ok", "owner_id": 1},
+        {"title": "nul\u0000byte"},
+    ],
+    ids=["missing-title", "empty-title", "long-title", "wrong-type", "unknown-field", "nul-char"],
 )
 async def test_create_invalid_item_is_422(
     client: AsyncClient, auth_headers: dict[str, str], payload: dict[str, object]
@@ -148,8 +155,22 @@ async def test_list_defaults(client: AsyncClient, auth_headers: dict[str, str]) 
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"cursor": "!!!"}, {"cursor": "Zm9v"}],
-    ids=["limit-0", "limit-101", "limit-text", "cursor-garbage", "cursor-foreign"],
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "ten"},
+        {"cursor": "!!!"},
+        {"cursor": "Zm9v"},
+        {"cursor": "Ð=ñ"},
+    ],
+    ids=[
+        "limit-0",
+        "limit-101",
+        "limit-text",
+        "cursor-garbage",
+        "cursor-foreign",
+        "cursor-non-ascii",
+    ],
 )
 async def test_list_rejects_bad_limit_or_cursor(
     client: AsyncClient, auth_headers: dict[str, str], params: dict[str, str | int]

@@ -37,11 +37,6 @@ class ConflictError(AppError):
     default_detail = "Conflict"
 
 
-class InvalidInputError(AppError):
-    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
-    default_detail = "Invalid input"
-
-
 class AuthenticationError(AppError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "Could not validate credentials"

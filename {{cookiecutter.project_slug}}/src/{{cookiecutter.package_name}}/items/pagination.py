@@ -1,13 +1,11 @@
 """Keyset pagination: the cursor is the last id seen, opaque to clients."""
 
 import base64
-import binascii
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query
-
-from {{ cookiecutter.package_name }}.core.errors import InvalidInputError
+from fastapi.exceptions import RequestValidationError
 
 _PREFIX = "id:"
 
@@ -17,14 +15,24 @@ def encode_cursor(last_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """Return the id a cursor points after, or raise InvalidInputError."""
+    """Return the id a cursor points after, or raise a 422 validation error."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if text.startswith(_PREFIX) and text[len(_PREFIX) :].isdigit():
             return int(text[len(_PREFIX) :])
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64, not ASCII, not UTF-8
         pass
-    raise InvalidInputError("Invalid cursor")
+    # Shaped like FastAPI's own validation errors, as the schema documents for 422.
+    raise RequestValidationError(
+        [
+            {
+                "type": "value_error",
+                "loc": ("query", "cursor"),
+                "msg": "Invalid cursor",
+                "input": cursor,
+            }
+        ]
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from {{ cookiecutter.package_name }}.core.types import PlainText
+
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 
@@ -10,8 +12,8 @@ DESCRIPTION_MAX = 10_000
 class ItemCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    title: PlainText = Field(min_length=1, max_length=TITLE_MAX)
+    description: PlainText | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
 
 class ItemUpdate(BaseModel):
@@ -19,8 +21,8 @@ class ItemUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    title: PlainText | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
+    description: PlainText | None = Field(default=None, max_length=DESCRIPTION_MAX)
 
 
 class ItemRead(BaseModel):

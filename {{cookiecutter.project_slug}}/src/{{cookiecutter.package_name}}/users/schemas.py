@@ -2,6 +2,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
+from {{ cookiecutter.package_name }}.core.types import PlainText
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -10,7 +12,7 @@ class UserCreate(BaseModel):
 
     email: EmailStr
     password: SecretStr = Field(min_length=MIN_PASSWORD_LENGTH, max_length=128)
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: PlainText | None = Field(default=None, max_length=200)
 
 
 class UserRead(BaseModel):
