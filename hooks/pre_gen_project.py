@@ -21,6 +21,7 @@ CHOICES = {
     "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
 }
 BOOLEANS = ("use_docker", "use_github_actions")
+MIN_COOKIECUTTER = (2, 7, 1)
 # These land inside Python and TOML string literals.
 FREE_TEXT = ("project_name", "description", "author_name")
 
@@ -65,8 +66,21 @@ def errors(ctx: dict) -> list[str]:
     return found
 
 
+def cookiecutter_too_old() -> str | None:
+    """Booleans given on the command line are real booleans only from cookiecutter 2.7."""
+    try:
+        from cookiecutter import __version__  # the hook runs with cookiecutter's Python
+    except ImportError:
+        return None
+    numbers = tuple(int(part) for part in re.findall(r"\d+", __version__)[:3])
+    if numbers < MIN_COOKIECUTTER:
+        return f"cookiecutter {__version__} is too old: upgrade to 2.7.1 or newer (pip install -U cookiecutter)"
+    return None
+
+
 def main() -> int:
-    problems = errors(CONTEXT)
+    too_old = cookiecutter_too_old()
+    problems = [too_old] if too_old else errors(CONTEXT)
     for problem in problems:
         print(f"ERROR: {problem}", file=sys.stderr)
     if problems:

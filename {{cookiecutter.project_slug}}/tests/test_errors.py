@@ -63,3 +63,21 @@ async def test_driver_errors_are_503_only_when_the_database_is_unreachable(
         response = await client.get("/driver-error")
     assert response.status_code == status
     assert "driver says no" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"title=x", "application/x-www-form-urlencoded"),
+        (b'{"title": "x"}', "text/plain"),
+        (b"", ""),
+    ],
+    ids=["form", "text", "none"],
+)
+async def test_a_body_that_is_not_json_is_4xx_json(
+    client: AsyncClient, auth_headers: dict[str, str], content: bytes, content_type: str
+) -> None:
+    headers = auth_headers | ({"Content-Type": content_type} if content_type else {})
+    response = await client.post("/api/v1/items", content=content, headers=headers)
+    assert 400 <= response.status_code < 500
+    assert "detail" in response.json()

@@ -24,7 +24,7 @@ def _request_id(scope: Scope) -> str:
     for name, value in headers:
         if name == b"x-request-id" and _SANE_REQUEST_ID.match(value):
             return value.decode("ascii")
-    return uuid.uuid4().hex
+    return str(uuid.uuid4())
 
 
 class RequestContextMiddleware:
