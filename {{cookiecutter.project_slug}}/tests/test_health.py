@@ -1,19 +1,24 @@
+{% if cookiecutter.database == "postgresql" -%}
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from httpx2 import AsyncClient
+from sqlalchemy import make_url, text
+
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.db.session import create_engine
+
+from tests.helpers import serve
+
+UNREACHABLE_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/unreachable"
+{%- else -%}
 from httpx2 import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 
 from tests.helpers import serve
-{% if cookiecutter.database == "postgresql" %}
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import pytest
-from sqlalchemy import make_url, text
-
-from {{ cookiecutter.package_name }}.db.session import create_engine
-
-UNREACHABLE_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/unreachable"
-{%- else %}
 UNREACHABLE_DATABASE_URL = "sqlite+aiosqlite:////nonexistent-dir/unreachable.db"
 {%- endif %}
 
@@ -64,7 +69,9 @@ async def database_outage(database_url: str) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await connection.execute(text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS true'))
+            await connection.execute(
+                text(f'ALTER DATABASE "{url.database}" ALLOW_CONNECTIONS true')
+            )
     await admin.dispose()
 
 

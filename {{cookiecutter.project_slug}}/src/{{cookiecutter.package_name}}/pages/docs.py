@@ -3,6 +3,7 @@
 The assets come from the `fastapi-offline` package, so they are updated with it.
 """
 
+from functools import cache
 from pathlib import Path
 
 import fastapi_offline
@@ -12,15 +13,29 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 ASSETS_URL = "/docs-assets"
 _ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+# ReDoc's sidebar loads its maker's logo from a CDN; an empty data URL keeps the page off the
+# network (the logo hides itself when it fails to load).
+_REDOC_CDN_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@cache
+def _redoc_bundle() -> bytes:
+    return (_ASSETS_DIR / "redoc.standalone.js").read_bytes().replace(_REDOC_CDN_LOGO, b"data:,")
 
 
 def add_docs(app: FastAPI) -> None:
     """Serve /docs (with the OAuth2 "Authorize" flow) and /redoc."""
+
+    # Declared before the mount, which would serve the unpatched file.
+    @app.get(f"{ASSETS_URL}/redoc.standalone.js", include_in_schema=False)
+    async def redoc_bundle() -> Response:
+        return Response(_redoc_bundle(), media_type="text/javascript")
+
     app.mount(ASSETS_URL, StaticFiles(directory=_ASSETS_DIR), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
     oauth2_redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
