@@ -15,12 +15,21 @@ from {{ cookiecutter.package_name }}.users.models import User
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-async def get_current_user(
-    token: Annotated[str | None, Depends(oauth2_scheme)], session: SessionDep, settings: SettingsDep
-) -> User:
+async def get_token_user_id(
+    token: Annotated[str | None, Depends(oauth2_scheme)], settings: SettingsDep
+) -> int:
+    """The user id a valid bearer token carries; checking that user is the caller's job."""
     if token is None:
         raise AuthenticationError("Not authenticated")
-    return await service.user_from_token(session, token, settings)
+    return service.user_id_from_token(token, settings)
+
+
+# For a route that checks the user in a query of its own (see items.dependencies.OwnedItem).
+TokenUserId = Annotated[int, Depends(get_token_user_id)]
+
+
+async def get_current_user(user_id: TokenUserId, session: SessionDep) -> User:
+    return await service.get_active_user(session, user_id)
 
 
 async def get_websocket_user(websocket: WebSocket, settings: SettingsDep, token: str = "") -> User:

@@ -40,14 +40,26 @@ def issue_token(user: User, settings: Settings) -> Token:
     return Token(access_token=token, expires_in=int(expires_in.total_seconds()))
 
 
-async def user_from_token(session: AsyncSession, token: str, settings: Settings) -> User:
-    """Return the active user a token was issued to, or raise AuthenticationError."""
+def user_id_from_token(token: str, settings: Settings) -> int:
+    """Return the id of the user a valid token was issued to, or raise AuthenticationError.
+
+    This checks the token only; whether that user still exists and is active is a query.
+    """
     try:
         subject = decode_access_token(token, secret_key=settings.secret_key.get_secret_value())
-        user_id = int(subject)
+        return int(subject)
     except (InvalidTokenError, ValueError) as exc:
         raise AuthenticationError from exc
+
+
+async def get_active_user(session: AsyncSession, user_id: int) -> User:
+    """Return the user with this id if it exists and is active, or raise AuthenticationError."""
     user = await session.get(User, user_id)
     if user is None or not user.is_active:
         raise AuthenticationError
     return user
+
+
+async def user_from_token(session: AsyncSession, token: str, settings: Settings) -> User:
+    """Return the active user a token was issued to, or raise AuthenticationError."""
+    return await get_active_user(session, user_id_from_token(token, settings))

@@ -2,8 +2,8 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
-from {{ cookiecutter.package_name }}.core.errors import NotFoundError
+from {{ cookiecutter.package_name }}.auth.dependencies import TokenUserId
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, NotFoundError
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.models import Item
@@ -12,9 +12,15 @@ from {{ cookiecutter.package_name }}.items.models import Item
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-async def get_owned_item(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Item:
-    """The caller's item; someone else's answers 404 too, so ids leak nothing."""
-    item = await service.get_for_owner(session, item_id=item_id, owner_id=user.id)
+async def get_owned_item(item_id: ItemId, user_id: TokenUserId, session: SessionDep) -> Item:
+    """The caller's item; someone else's answers 404 too, so ids leak nothing.
+
+    The query that fetches the item also checks the caller's account, which CurrentUser would
+    do in a round trip of its own.
+    """
+    owner_active, item = await service.get_for_owner(session, item_id=item_id, owner_id=user_id)
+    if not owner_active:
+        raise AuthenticationError
     if item is None:
         raise NotFoundError("Item not found")
     return item

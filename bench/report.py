@@ -1,0 +1,131 @@
+"""The benchmark's report: the machine, the issue's targets, and the markdown tables."""
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+ENDPOINTS = {
+    "health": "GET /health",
+    "item": "GET /api/v1/items/{id}",
+    "list": "GET /api/v1/items?limit=20",
+    "create": "POST /api/v1/items",
+}
+APPS = {
+    "generated": "generated service",
+    "bare_fastapi": "bare FastAPI",
+    "flask_gunicorn": "Flask + gunicorn",
+}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+
+    def field(path: str, name: str) -> str:
+        text = Path(path).read_text() if Path(path).exists() else ""
+        return next(
+            (ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith(name)), ""
+        )
+
+    memory_kib = field("/proc/meminfo", "MemTotal").split()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": field("/proc/cpuinfo", "model name") or platform.processor(),
+        "memory_gib": round(int(memory_kib[0]) / 1024**2, 1) if memory_kib else None,
+        "os": platform.platform(terse=True),
+        "bench_python": platform.python_version(),
+    }
+
+
+def targets(databases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's targets: what was measured, the goal, and whether it holds."""
+    checks = []
+    for db, result in databases.items():
+        ratio, page, memory = result["ratios"]["generated"], result["pagination"], result["memory"]
+        health, item, growth = ratio["health"], ratio["item"], memory["growth"]
+        seconds, small, large = result["import_and_build_s"], page["small"], page["large"]
+        rows = [
+            ("middleware: /health vs bare FastAPI", f"{health:.2f}x", ">= 0.90x", health >= 0.90),
+            ("authenticated item read vs bare FastAPI", f"{item:.2f}x", ">= 0.80x", item >= 0.80),
+            (
+                f"list p50, {page['large_items']:,} vs {page['small_items']:,} items in the table",
+                f"{page['p50_ratio']:.2f}x ({large['p50_ms']:.2f} vs {small['p50_ms']:.2f} ms)",
+                "<= 1.20x",
+                page["p50_ratio"] <= 1.20,
+            ),
+            (
+                f"bulk-seed {page['seeded_items']:,} items",
+                f"{page['seed_s']:.1f} s",
+                "< 60 s",
+                page["seed_s"] < 60,
+            ),
+            (
+                f"RSS after warm-up, then after {memory['requests']:,} more requests",
+                f"{memory['after_warmup_mib']} -> {memory['after_requests_mib']} MiB ({growth:+.1%})",
+                "within 10%",
+                abs(growth) <= 0.10,
+            ),
+            (
+                "import and build the app",
+                f"{seconds:.2f} s (bare FastAPI app: {result['bare_import_and_build_s']:.2f} s)",
+                "< 1 s",
+                seconds < 1,
+            ),
+        ]
+        names = ("database", "target", "measured", "goal", "ok")
+        checks += [dict(zip(names, (db, *row), strict=True)) for row in rows]
+    return checks
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The tables the README shows."""
+    m, plan, cpus = report["machine"], report["plan"], report["cpus"]
+    pinning = (
+        f"server pinned to CPU {cpus['server']}, wrk to CPU {cpus['load']}"
+        if cpus["server"] is not None
+        else "no CPU pinning"
+    )
+    lines = [
+        f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB RAM, {m['os']}. "
+        f"Python {report['python']}; {', '.join(f'{k} {v}' for k, v in report['versions'].items())}.",
+        "",
+        f"wrk: 1 thread, {plan['connections']} connections, {plan['rounds']} interleaved rounds "
+        f"of {plan['round_s']} s per row after a {plan['warmup_s']} s warm-up; {pinning}. Medians "
+        "over the rounds; a ratio is the median of the rounds' ratios (runs seconds apart). "
+        f"Errors: {report['errors']}.",
+    ]
+    for database, result in report["databases"].items():
+        lines += [
+            "",
+            f"**{database}** ({result['items']:,} items in the table)",
+            "",
+            "| endpoint | implementation | req/s | p50 ms | p99 ms | errors | vs bare FastAPI |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for key, label in ENDPOINTS.items():
+            for app, name in APPS.items():
+                figures = result["results"][app].get(key)
+                if figures:
+                    lines.append(
+                        f"| {label} | {name} | {figures['rps']:,.0f} | {figures['p50_ms']:.2f} | "
+                        f"{figures['p99_ms']:.2f} | {figures['errors']} | "
+                        f"{result['ratios'][app][key]:.2f}x |"
+                    )
+    lines += ["", "| database | target | measured | goal | holds |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {t['database']} | {t['target']} | {t['measured']} | {t['goal']} | "
+        f"{'yes' if t['ok'] else '**no**'} |"
+        for t in report["targets"]
+    ]
+    newcomer = report["newcomer"]
+    lines += ["", "| newcomer | seconds |", "|---|---:|"]
+    lines.append(f"| render the default project | {newcomer['render_s']:.1f} |")
+    if "install_s" in newcomer:
+        lines.append(
+            f"| install it into an empty environment, warm cache (`uv sync`) | {newcomer['install_s']:.1f} |"
+        )
+        passed = "" if newcomer["suite_passed"] else " (**failed**)"
+        lines.append(
+            f"| run its test suite (`uv run pytest`){passed} | {newcomer['suite_s']:.1f} |"
+        )
+    return "\n".join(lines) + "\n"

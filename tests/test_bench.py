@@ -1,0 +1,77 @@
+"""`make bench` in miniature: the benchmark runs end to end in seconds and every request succeeds.
+
+The figures of a smoke run mean nothing (one-second rounds on a busy machine); what it proves is
+that the script still renders, installs, seeds, serves and loads every endpoint of the generated
+service and of both baselines, and reports them all.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, require_or_skip
+
+BENCH = ROOT / "bench"
+WRK_UNAVAILABLE = 3  # bench/run.py's exit status when wrk is missing and cannot be installed
+
+
+@pytest.mark.timeout(180)
+def test_bench_smoke(tmp_path: Path, uv: str) -> None:
+    output = tmp_path / "results.json"
+    command = [sys.executable, str(BENCH / "run.py"), "--smoke", "--output", str(output)]
+    result = subprocess.run(
+        [*command, "--workdir", str(tmp_path / "work")],
+        env={**os.environ, "UV": uv},
+        capture_output=True,
+        text=True,
+        timeout=170,
+    )
+    if result.returncode == WRK_UNAVAILABLE:
+        require_or_skip(False, f"wrk cannot be had here: {result.stderr.strip()}", "REQUIRE_WRK")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+
+    report = json.loads(output.read_text())
+    assert report["errors"] == 0
+    assert list(report["databases"]) == ["sqlite"]
+    sqlite = report["databases"]["sqlite"]
+    served = {app: sorted(endpoints) for app, endpoints in sqlite["results"].items()}
+    assert served == {
+        "generated": ["create", "health", "item", "list"],
+        "bare_fastapi": ["create", "health", "item", "list"],
+        "flask_gunicorn": ["health", "item"],
+    }
+    for app, endpoints in sqlite["results"].items():
+        for endpoint, figures in endpoints.items():
+            assert figures["requests"] > 0, (app, endpoint)
+            assert figures["errors"] == 0, (app, endpoint)
+            assert sqlite["ratios"][app][endpoint] > 0, (app, endpoint)
+    assert sqlite["pagination"]["large"]["requests"] > 0
+    assert sqlite["memory"]["after_requests_mib"] > 0
+    assert 0 < sqlite["import_and_build_s"] < 60
+    assert report["newcomer"]["render_s"] > 0
+    assert {t["target"].split(",")[0] for t in report["targets"]} >= {
+        "middleware: /health vs bare FastAPI",
+        "authenticated item read vs bare FastAPI",
+        "list p50",
+        "import and build the app",
+    }
+    # The table is printed and written next to the JSON.
+    table = output.with_suffix(".md").read_text()
+    assert "| GET /api/v1/items/{id} | generated service |" in table
+    assert table in result.stdout
+    assert not (tmp_path / "work").exists(), "the work folder (renders, venvs) is removed"
+
+
+def test_bench_code_is_lint_clean() -> None:
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff is a test dependency of the template; run through `make test`"
+    for args in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [ruff, *args, "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
