@@ -1,5 +1,6 @@
 import pytest
 from httpx2 import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.users.models import User
 
@@ -178,3 +179,21 @@ async def test_list_rejects_bad_limit_or_cursor(
     response = await client.get("/api/v1/items", params=params, headers=auth_headers)
     assert response.status_code == 422
     assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+async def test_a_deactivated_owner_gets_401_on_their_item(
+    client: AsyncClient,
+    user: User,
+    session: AsyncSession,
+    auth_headers: dict[str, str],
+    method: str,
+) -> None:
+    item = await create(client, auth_headers)
+    user.is_active = False
+    await session.commit()
+    response = await client.request(
+        method, f"/api/v1/items/{item['id']}", json={}, headers=auth_headers
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
