@@ -18,7 +18,6 @@ from {{ cookiecutter.package_name }}.core.logging import configure_logging
 from {{ cookiecutter.package_name }}.core.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
-    SecurityHeadersMiddleware,
 )
 from {{ cookiecutter.package_name }}.core.notifications import LogNotifier, Notifier
 from {{ cookiecutter.package_name }}.db.session import (
@@ -71,16 +70,16 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     register_exception_handlers(app)
     # The last added runs first: request context wraps everything, so errors get its headers too.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=settings.cors_allow_credentials,
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["X-Request-ID", "X-Process-Time"],
-    )
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.environment == "production")
-    app.add_middleware(RequestContextMiddleware)
+    if settings.cors_origins:  # with none allowed, CORSMiddleware would only cost time
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "X-Process-Time"],
+        )
+    app.add_middleware(RequestContextMiddleware, hsts=settings.environment == "production")
 
     app.include_router(health_router)
     app.include_router(api_router)

@@ -32,7 +32,7 @@ class LoginRateLimiter:
                 )
 
 
-def get_login_rate_limiter(connection: HTTPConnection) -> LoginRateLimiter:
+async def get_login_rate_limiter(connection: HTTPConnection) -> LoginRateLimiter:
     limiter: LoginRateLimiter = connection.app.state.login_rate_limiter
     return limiter
 

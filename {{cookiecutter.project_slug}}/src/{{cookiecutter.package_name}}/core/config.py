@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         return self
 
 
-def get_settings(connection: HTTPConnection) -> Settings:
+async def get_settings(connection: HTTPConnection) -> Settings:
     """Return the settings the running app was built with."""
     settings: Settings = connection.app.state.settings
     return settings

@@ -22,7 +22,7 @@ class LogNotifier:
         logger.info("Welcome notification sent to %s", email)
 
 
-def get_notifier(connection: HTTPConnection) -> Notifier:
+async def get_notifier(connection: HTTPConnection) -> Notifier:
     notifier: Notifier = connection.app.state.notifier
     return notifier
 

@@ -1,10 +1,11 @@
 """Password hashing and access tokens."""
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from anyio import to_thread
-from jose import JWTError, jwt
+from jose import JWTError, jwk, jwt
+from jose.backends.base import Key
 from pwdlib import PasswordHash
 
 # One pinned algorithm: tokens signed any other way (including "none") are rejected.
@@ -36,10 +37,16 @@ async def verify_dummy_password(password: str) -> None:
     await verify_password(password, _dummy_hash())
 
 
+@lru_cache(maxsize=4)
+def _signing_key(secret_key: str) -> Key:
+    """Built once per secret: given the plain string, jose parses and builds it on every token."""
+    return jwk.construct(secret_key, ALGORITHM)
+
+
 def create_access_token(subject: str, *, secret_key: str, expires_in: timedelta) -> str:
     now = datetime.now(UTC)
     claims = {"sub": subject, "iat": now, "nbf": now, "exp": now + expires_in}
-    return str(jwt.encode(claims, secret_key, algorithm=ALGORITHM))
+    return str(jwt.encode(claims, _signing_key(secret_key), algorithm=ALGORITHM))
 
 
 def decode_access_token(token: str, *, secret_key: str) -> str:
@@ -47,7 +54,7 @@ def decode_access_token(token: str, *, secret_key: str) -> str:
     try:
         claims = jwt.decode(
             token,
-            secret_key,
+            _signing_key(secret_key),
             algorithms=[ALGORITHM],
             options={"require_exp": True, "require_sub": True},
         )

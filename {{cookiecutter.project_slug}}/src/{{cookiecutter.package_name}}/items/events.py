@@ -40,7 +40,7 @@ class ItemEvents:
                 queue.put_nowait(event)
 
 
-def get_item_events(connection: HTTPConnection) -> ItemEvents:
+async def get_item_events(connection: HTTPConnection) -> ItemEvents:
     events: ItemEvents = connection.app.state.item_events
     return events
 

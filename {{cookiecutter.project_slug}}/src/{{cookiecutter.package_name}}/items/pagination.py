@@ -41,7 +41,7 @@ class Page:
     after_id: int | None
 
 
-def get_page(
+async def get_page(
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 20,
     cursor: Annotated[
         str | None, Query(max_length=64, description="`next_cursor` of the previous page")
