@@ -59,6 +59,19 @@ async def test_cors_allows_configured_origins_only(settings: Settings) -> None:
         assert "x-request-id" in preflight.headers
 
 
+async def test_a_413_carries_cors_headers(settings: Settings) -> None:
+    """A browser can read why its upload was refused."""
+    allowed = settings.model_copy(update={"cors_origins": ["https://app.example.com"]})
+    too_large = b"x" * (settings.max_body_bytes + 1)
+    async with serve(allowed) as client:
+        response = await client.post(
+            "/api/v1/users", content=too_large, headers={"Origin": "https://app.example.com"}
+        )
+    assert response.status_code == 413
+    assert response.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "x-request-id" in response.headers
+
+
 async def test_cors_allows_nothing_by_default(client: AsyncClient) -> None:
     response = await client.get("/health", headers={"Origin": "https://app.example.com"})
     assert "access-control-allow-origin" not in response.headers

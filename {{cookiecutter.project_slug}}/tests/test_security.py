@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from httpx2 import ASGITransport, AsyncClient
 from jose import jwt
 from pydantic import SecretStr, ValidationError
+from starlette.types import Message, Scope
 
 from {{ cookiecutter.package_name }}.core import security
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -118,7 +119,7 @@ async def test_hsts_in_production(settings: Settings) -> None:
     assert response.headers["strict-transport-security"].startswith("max-age=")
 
 
-async def test_oversized_declared_body_is_413_before_reading(
+async def test_oversized_declared_body_is_413(
     client: AsyncClient, auth_headers: dict[str, str], settings: Settings
 ) -> None:
     body = json.dumps({"title": "x", "description": "y" * settings.max_body_bytes}).encode()
@@ -128,6 +129,49 @@ async def test_oversized_declared_body_is_413_before_reading(
     assert response.status_code == 413
     assert response.json() == {"detail": "Request body too large"}
     assert "x-request-id" in response.headers
+
+
+async def test_oversized_declared_body_is_refused_before_reading(
+    app: FastAPI, auth_headers: dict[str, str], settings: Settings
+) -> None:
+    """Straight through the ASGI interface: the app never asks the server for the body."""
+    reads = 0
+
+    async def receive() -> Message:
+        nonlocal reads
+        reads += 1
+        return {"type": "http.request", "body": b'{"title": "x"}', "more_body": False}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = {
+        "content-type": "application/json",
+        "content-length": str(settings.max_body_bytes + 1),
+    }
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/items",
+        "raw_path": b"/api/v1/items",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (name.lower().encode(), value.encode())
+            for name, value in (headers | auth_headers).items()
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 413
+    assert reads == 0
 
 
 async def test_oversized_streamed_body_is_413(

@@ -15,10 +15,7 @@ from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiter
 from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME, Settings
 from {{ cookiecutter.package_name }}.core.errors import register_exception_handlers
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
-from {{ cookiecutter.package_name }}.core.middleware import (
-    BodySizeLimitMiddleware,
-    RequestContextMiddleware,
-)
+from {{ cookiecutter.package_name }}.core.middleware import ServiceMiddleware
 from {{ cookiecutter.package_name }}.core.notifications import LogNotifier, Notifier
 from {{ cookiecutter.package_name }}.db.session import (
     create_engine,
@@ -68,8 +65,6 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     )
 
     register_exception_handlers(app)
-    # The last added runs first: request context wraps everything, so errors get its headers too.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:  # with none allowed, CORSMiddleware would only cost time
         app.add_middleware(
             CORSMiddleware,
@@ -79,7 +74,12 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "X-Process-Time"],
         )
-    app.add_middleware(RequestContextMiddleware, hsts=settings.environment == "production")
+    # Added last, so it runs first: CORS answers and errors get its headers too.
+    app.add_middleware(
+        ServiceMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        hsts=settings.environment == "production",
+    )
 
     app.include_router(health_router)
     app.include_router(api_router)

@@ -3,7 +3,7 @@
 import logging
 from contextvars import ContextVar
 
-# Set by RequestContextMiddleware for the duration of each request.
+# Set by ServiceMiddleware for the duration of each request.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 _HANDLER_NAME = "{{ cookiecutter.package_name }}"
