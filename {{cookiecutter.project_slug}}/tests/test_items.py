@@ -2,6 +2,7 @@ import pytest
 from httpx2 import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.items.pagination import encode_cursor
 from {{ cookiecutter.package_name }}.users.models import User
 
 pytestmark = pytest.mark.usefixtures("user")
@@ -197,3 +198,33 @@ async def test_a_deactivated_owner_gets_401_on_their_item(
     )
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("items", [0, 1], ids=["without items", "with items"])
+async def test_a_deactivated_owner_gets_401_on_their_list(
+    client: AsyncClient,
+    user: User,
+    session: AsyncSession,
+    auth_headers: dict[str, str],
+    items: int,
+) -> None:
+    for _ in range(items):
+        await create(client, auth_headers)
+    user.is_active = False
+    await session.commit()
+    response = await client.get("/api/v1/items", headers=auth_headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_page_past_the_oldest_item_is_empty(
+    client: AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    await create(client, auth_headers)
+    first = (await client.get("/api/v1/items", params={"limit": 1}, headers=auth_headers)).json()
+    oldest = first["items"][0]["id"]
+    response = await client.get(
+        "/api/v1/items", params={"cursor": encode_cursor(oldest)}, headers=auth_headers
+    )
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "next_cursor": None}

@@ -3,7 +3,11 @@ from typing import Any
 
 from fastapi import APIRouter, Response, WebSocket, status
 
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser, WebSocketUser
+from {{ cookiecutter.package_name }}.auth.dependencies import (
+    CurrentUser,
+    TokenUserId,
+    WebSocketUser,
+)
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.dependencies import OwnedItem
@@ -26,9 +30,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("", response_model=ItemPage)
-async def list_items(user: CurrentUser, session: SessionDep, page: PageDep) -> ItemPage:
+async def list_items(user_id: TokenUserId, session: SessionDep, page: PageDep) -> ItemPage:
     """The caller's items, newest first, one page at a time."""
-    items, next_cursor = await service.list_for_owner(session, owner_id=user.id, page=page)
+    items, next_cursor = await service.list_for_owner(session, owner_id=user_id, page=page)
     return ItemPage(
         items=[ItemRead.model_validate(item) for item in items], next_cursor=next_cursor
     )

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
 from {{ cookiecutter.package_name }}.items.models import Item
 from {{ cookiecutter.package_name }}.items.pagination import Page, encode_cursor
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemUpdate
@@ -18,11 +19,13 @@ _OWNED_ITEM = (
     .outerjoin(Item, (Item.owner_id == User.id) & (Item.id == bindparam("item_id")))
     .where(User.id == bindparam("owner_id"))
 )
-# Newest first, from the (owner_id, id) index; one row more than asked tells whether another page
-# exists, without a COUNT.
+# Whether the owner is an active user: uncorrelated, so databases evaluate it once per query.
+_ACTIVE_OWNER = exists().where(User.id == bindparam("owner_id"), User.is_active)
+# An active owner's items, newest first, from the (owner_id, id) index; one row more than asked
+# tells whether another page exists, without a COUNT.
 _PAGE = (
     select(Item)
-    .where(Item.owner_id == bindparam("owner_id"))
+    .where(Item.owner_id == bindparam("owner_id"), _ACTIVE_OWNER)
     .order_by(Item.id.desc())
     .limit(bindparam("limit"))
 )
@@ -50,13 +53,20 @@ async def get_for_owner(
 async def list_for_owner(
     session: AsyncSession, *, owner_id: int, page: Page
 ) -> tuple[list[Item], str | None]:
-    """Return one page of the owner's items, newest first, and the cursor of the next page."""
+    """Return one page of the owner's items, newest first, and the cursor of the next page.
+
+    The owner's account is checked by the same query; only an empty page costs a second one, to
+    tell an owner with nothing (more) to list from a missing or deactivated one, which raises
+    AuthenticationError.
+    """
     params: dict[str, Any] = {"owner_id": owner_id, "limit": page.limit + 1}
     query = _PAGE
     if page.after_id is not None:
         query = _PAGE_AFTER
         params["after_id"] = page.after_id
     rows = list(await session.scalars(query, params))
+    if not rows and not await session.scalar(select(_ACTIVE_OWNER), {"owner_id": owner_id}):
+        raise AuthenticationError
     if len(rows) > page.limit:
         return rows[: page.limit], encode_cursor(rows[page.limit - 1].id)
     return rows, None
