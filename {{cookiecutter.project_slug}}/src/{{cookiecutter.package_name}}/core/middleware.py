@@ -49,7 +49,7 @@ class ServiceMiddleware:
     """What every HTTP response of the service gets, errors and CORS answers included:
 
     - `X-Request-ID` (also on every log record of the request) and `X-Process-Time`;
-    - the browser-hardening headers, unless the route set its own value of one;
+    - the browser-hardening headers;
     - 413 for a body over `max_body_bytes` before the app reads it: a declared Content-Length is
       checked before the first byte, a streamed body is counted as it arrives;
     - a JSON 500, logged with its traceback, instead of a crash.
@@ -87,12 +87,12 @@ class ServiceMiddleware:
             nonlocal response_started
             if message["type"] == "http.response.start":
                 response_started = True
-                headers = list(message.get("headers", ()))
-                present = {name for name, _ in headers}  # ASGI header names are lowercase
-                headers += [h for h in self.security_headers if h[0] not in present]
-                headers.append((b"x-request-id", request_id))
-                headers.append((b"x-process-time", b"%.6f" % (time.perf_counter() - start)))
-                message["headers"] = headers
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    *self.security_headers,
+                    (b"x-request-id", request_id),
+                    (b"x-process-time", b"%.6f" % (time.perf_counter() - start)),
+                ]
             await send(message)
 
         try:
