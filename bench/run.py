@@ -243,7 +243,6 @@ class Bench:
         pagination = {
             "small_items": small,
             "large_items": seeded["items"],
-            "seeded_items": seeded["items"],
             "seed_s": round(seeded["seconds"], 2),
             "small": before,
             "large": after,

@@ -1,5 +1,6 @@
 """Helpers shared by the test modules."""
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -49,3 +50,10 @@ async def serve(settings: Settings, notifier: Notifier | None = None) -> AsyncIt
         AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
     ):
         yield client
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a real server started by a test."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -9,7 +9,6 @@ on PATH. Each test leaves a screenshot of the page it ends on in `BROWSER_ARTIFA
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ from playwright.async_api import (
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -117,12 +116,6 @@ def base_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: IO[str]) -> None:

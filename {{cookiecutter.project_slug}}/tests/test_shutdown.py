@@ -3,7 +3,6 @@
 import asyncio
 import os
 import signal
-import socket
 import sys
 from asyncio.subprocess import PIPE, STDOUT, Process
 
@@ -11,13 +10,7 @@ from httpx2 import AsyncClient, TransportError
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 
-from tests.helpers import PASSWORD
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.helpers import PASSWORD, free_port
 
 
 async def wait_until_serving(client: AsyncClient, server: Process) -> None:

@@ -75,13 +75,12 @@ class ServiceMiddleware:
         # handlers and CORS like any other error.
         async def receive_with_limit() -> Message:
             nonlocal received
-            if declared_length > self.max_body_bytes:  # refused before reading a byte
-                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _TOO_LARGE)
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_body_bytes:
-                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _TOO_LARGE)
-            return message
+            if declared_length <= self.max_body_bytes:  # a larger declared body is never read
+                message = await receive()
+                received += len(message.get("body", b""))
+                if received <= self.max_body_bytes:
+                    return message
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _TOO_LARGE)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal response_started

@@ -21,6 +21,7 @@ _OWNED_ITEM = (
 )
 # Whether the owner is an active user: uncorrelated, so databases evaluate it once per query.
 _ACTIVE_OWNER = exists().where(User.id == bindparam("owner_id"), User.is_active)
+_IS_ACTIVE_OWNER = select(_ACTIVE_OWNER)
 # An active owner's items, newest first, from the (owner_id, id) index; one row more than asked
 # tells whether another page exists, without a COUNT.
 _PAGE = (
@@ -65,7 +66,7 @@ async def list_for_owner(
         query = _PAGE_AFTER
         params["after_id"] = page.after_id
     rows = list(await session.scalars(query, params))
-    if not rows and not await session.scalar(select(_ACTIVE_OWNER), {"owner_id": owner_id}):
+    if not rows and not await session.scalar(_IS_ACTIVE_OWNER, {"owner_id": owner_id}):
         raise AuthenticationError
     if len(rows) > page.limit:
         return rows[: page.limit], encode_cursor(rows[page.limit - 1].id)
