@@ -74,7 +74,7 @@ class Plan:
     import_runs: int  # timed runs after an untimed first one (0: one run, timed)
 
 
-FULL = Plan(("sqlite", "postgresql"), 1, 5, 2, 16, 1_000, 1_000_000, 100_000, True, 3)
+FULL = Plan(("sqlite", "postgresql"), 1, 10, 1, 16, 1_000, 1_000_000, 100_000, True, 3)
 SMOKE = Plan(("sqlite",), 0, 1, 1, 4, 1_000, 2_000, 0, False, 0)
 
 
@@ -320,8 +320,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--smoke", action="store_true", help="seconds, not minutes (for CI)")
     parser.add_argument("--databases", help="comma-separated subset of: sqlite,postgresql")
-    parser.add_argument("--rounds", type=int, help="rounds per target (default: 5; smoke: 1)")
-    parser.add_argument("--seconds", type=int, help="seconds per round (default: 2; smoke: 1)")
+    parser.add_argument("--rounds", type=int, help="rounds per target (default: 10; smoke: 1)")
+    parser.add_argument("--seconds", type=int, help="seconds per round (default: 1; smoke: 1)")
     parser.add_argument("--output", type=Path, default=ROOT / ".bench" / "results.json")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".bench" / "work")
     parser.add_argument("--keep", action="store_true", help="keep the workdir (renders, venvs)")

@@ -281,11 +281,13 @@ class Load:
     def rounds(
         self, targets: list[Target], rounds: int, seconds: int
     ) -> dict[Target, list[Sample]]:
-        """Each target once per round, round after round, so that drift hits them all alike."""
+        """Each target once per round, round after round, so that drift hits them all alike;
+        every other round in reverse order, so that no target always runs first (after another
+        target's writes, say) or last."""
         samples: dict[Target, list[Sample]] = {target: [] for target in targets}
         for number in range(1, rounds + 1):
             log(f"round {number}/{rounds}: {len(targets)} targets, {seconds}s each")
-            for target in targets:
+            for target in targets if number % 2 else reversed(targets):
                 samples[target].append(self.run(target, seconds))
         return samples
 
