@@ -2,7 +2,7 @@
 #   make try    render the template with default answers and serve it on http://127.0.0.1:8000
 #   make test   run every test of the template (renders, hooks, generated projects' own checks)
 # Both need only Python 3.11+, git and make: uv is installed into .venv-tools/ on first use.
-# make bench measures the generated service (about 8 minutes; see the README's Benchmark section).
+# make bench measures the generated service (about 7 minutes; see the README's Benchmark section).
 
 PYTHON ?= python3
 TOOLS := .venv-tools
@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 # python3 at hand when it is one of the choices (default 3.12 otherwise).
 TRY_PYTHON := $(shell $(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; print(v if v in ("3.11", "3.12", "3.13") else "3.12")')
 
-.PHONY: try test bench lint clean
+.PHONY: try test bench bench-instructions lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -32,6 +32,10 @@ test: $(UV)
 # apt-get if missing) and writes .bench/results.json and .bench/results.md. BENCH_ARGS=--smoke: seconds.
 bench: $(UV)
 	$(UV) run --locked python bench/run.py $(BENCH_ARGS)
+
+# The middleware's cost per /health request in instructions, under valgrind: no load noise. 3 minutes.
+bench-instructions: $(UV)
+	$(UV) run --locked python bench/instructions.py $(BENCH_ARGS)
 
 lint: $(UV)
 	$(UV) run ruff check hooks tests bench

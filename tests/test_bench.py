@@ -75,3 +75,30 @@ def test_bench_code_is_lint_clean() -> None:
             [ruff, *args, "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.timeout(600)
+def test_instruction_counts(tmp_path: Path, uv: str) -> None:
+    """`make bench-instructions` in miniature: every app is counted, and each layer costs more."""
+    require_or_skip(bool(shutil.which("valgrind")), "valgrind is not installed", "REQUIRE_VALGRIND")
+    output = tmp_path / "instructions.json"
+    command = [sys.executable, str(BENCH / "instructions.py"), "--requests", "100"]
+    result = subprocess.run(
+        [*command, "--output", str(output), "--workdir", str(tmp_path / "work")],
+        env={**os.environ, "UV": uv},
+        capture_output=True,
+        text=True,
+        timeout=590,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+
+    report = json.loads(output.read_text())
+    counts = report["per_request"]
+    # Each request runs FastAPI's routing and a JSON response: hundreds of thousands of instructions.
+    assert all(count > 100_000 for count in counts.values()), counts
+    without = counts["generated, without ServiceMiddleware"]
+    assert without < counts["generated, its six response headers alone"]
+    assert counts["generated, its six response headers alone"] < counts["generated service"]
+    assert report["middleware"] == counts["generated service"] - without
+    assert "| generated service |" in result.stdout
+    assert not (tmp_path / "work").exists(), "the work folder (render, venv) is removed"

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""`make bench-instructions`: what the generated middleware costs a /health request, in instructions.
+
+wrk's ratios (`make bench`) move by a few percent from one run to the next on a shared machine;
+the instructions a request takes do not. This renders the default project, installs it as
+`make bench` does, and serves GET /health in-process through uvicorn's own HTTP protocol
+(httptools: the same parsing and response writing as under wrk, without the sockets) under
+valgrind's callgrind, for the bare FastAPI baseline, the generated app without its
+ServiceMiddleware, the generated app with a layer in its place that only appends the same six
+response headers (the floor of what those headers cost), and the generated app. Each runs twice,
+for two numbers of requests, so that start-up cancels out of the difference. Prints a markdown
+table and writes it as JSON.
+"""
+
+import argparse
+import json
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from run import ROOT, python_version, render
+from support import HERE, child_env, fail, find_uv, log, run
+
+# Serves `count` requests for GET /health to one app through uvicorn's httptools protocol.
+DRIVER = r"""
+import asyncio, importlib, sys
+import uvloop
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+module, variant, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+app = importlib.import_module(module).app
+REQUEST = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"
+
+
+# The headers ServiceMiddleware appends to a response, with the values of one request.
+async def appended_headers(middleware):
+    sent = []
+
+    async def empty_response(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def capture(message):
+        sent.append(message)
+
+    layer = middleware.cls(empty_response, *middleware.args, **middleware.kwargs)
+    await layer({"type": "http", "method": "GET", "path": "/", "headers": []}, None, capture)
+    return sent[0]["headers"]
+
+
+# Appends those headers, and does nothing else.
+class HeadersOnly:
+    headers = []
+
+    def __init__(self, app, **options):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *self.headers]
+            return send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+if variant != "as-is":
+    (ours,) = [m for m in app.user_middleware if m.cls.__name__ == "ServiceMiddleware"]
+    HeadersOnly.headers = asyncio.run(appended_headers(ours))
+    index = app.user_middleware.index(ours)
+    app.user_middleware[index : index + 1] = [type(ours)(HeadersOnly)] if variant == "headers-only" else []
+
+
+class Transport(asyncio.Transport):
+    def get_extra_info(self, name, default=None):
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(name)
+
+    def write(self, data):
+        pass
+
+    def is_closing(self):
+        return False
+
+
+class Protocol(HttpToolsProtocol):
+    def on_response_complete(self):
+        super().on_response_complete()
+        self.done.set_result(None)
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    config = Config(app, http="httptools", lifespan="off", log_level="warning", access_log=False)
+    protocol = Protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    protocol.connection_made(Transport())
+    for _ in range(count):
+        protocol.done = loop.create_future()
+        protocol.data_received(REQUEST)
+        await protocol.done
+
+
+uvloop.run(main())
+"""
+
+APPS = {  # name: (module, variant, extra sys.path)
+    "bare FastAPI": ("bare_app", "as-is", str(HERE)),
+    "generated, without ServiceMiddleware": ("{package}.main", "without-middleware", ""),
+    "generated, its six response headers alone": ("{package}.main", "headers-only", ""),
+    "generated service": ("{package}.main", "as-is", ""),
+}
+START = 200  # requests of the shorter run
+
+
+def count_instructions(command: list[str], env: dict[str, str], cwd: Path) -> int:
+    """Instructions callgrind counts for a whole run of `command`."""
+    out = cwd / f"callgrind.{secrets.token_hex(4)}.out"
+    valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command]
+    result = subprocess.run(valgrind, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    out.unlink(missing_ok=True)
+    collected = re.search(r"Collected : (\d+)", result.stderr)
+    if result.returncode != 0 or collected is None:
+        fail(f"{' '.join(command)} under callgrind failed:\n{result.stderr[-3000:]}")
+    return int(collected.group(1))
+
+
+def measure(workdir: Path, requests: int) -> dict[str, int]:
+    """Instructions per request for each of APPS."""
+    uv = find_uv()
+    python = python_version(uv)
+    log("render and install the default project")
+    project = render(workdir, python_version=python)
+    package = next(path.name for path in (project / "src").iterdir() if path.is_dir())
+    sync = "sync --quiet --no-dev --no-editable --compile-bytecode --python"
+    run([uv, *sync.split(), python], cwd=project)
+    driver = workdir / "driver.py"
+    driver.write_text(DRIVER)
+    env = child_env(
+        ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'unused.db'}",  # /health never opens it
+        LOG_LEVEL="WARNING",
+        PYTHONHASHSEED="0",  # the same dict layouts in every run
+    )
+    runs = {
+        (name, count): (
+            [
+                str(project / ".venv" / "bin" / "python"),
+                str(driver),
+                module.format(package=package),
+                variant,
+                str(count),
+            ],
+            {**env, "PYTHONPATH": path} if path else env,
+        )
+        for name, (module, variant, path) in APPS.items()
+        for count in (START, START + requests)
+    }
+    log(f"{len(runs)} runs under callgrind, two at a time")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counted = pool.map(lambda job: count_instructions(*job, cwd=project), runs.values())
+        totals = dict(zip(runs, counted, strict=True))
+    return {
+        name: round((totals[name, START + requests] - totals[name, START]) / requests)
+        for name in APPS
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=1000, help="per app (default: 1000)")
+    parser.add_argument("--output", type=Path, default=ROOT / ".bench" / "instructions.json")
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".bench" / "instructions")
+    args = parser.parse_args(argv)
+    if shutil.which("valgrind") is None:
+        fail("valgrind is missing (apt-get install valgrind)", status=3)
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    try:
+        per_request = measure(args.workdir, args.requests)
+    finally:
+        shutil.rmtree(args.workdir, ignore_errors=True)
+
+    bare = per_request["bare FastAPI"]
+    without = per_request["generated, without ServiceMiddleware"]
+    middleware = per_request["generated service"] - without
+    headers = per_request["generated, its six response headers alone"] - without
+    lines = ["| app | instructions per GET /health | vs bare FastAPI |", "|---|---:|---:|"]
+    lines += [
+        f"| {name} | {count:,} | {count / bare:.3f}x |" for name, count in per_request.items()
+    ]
+    lines.append(
+        f"\nServiceMiddleware: {middleware:,} instructions a request ({middleware / bare:.1%} of the"
+        f" bare app's); appending its six headers alone: {headers:,} ({headers / bare:.1%})."
+    )
+    report = {"per_request": per_request, "middleware": middleware, "headers_alone": headers}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
