@@ -22,8 +22,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from run import ROOT, python_version, render
-from support import HERE, child_env, fail, find_uv, log, run
+from run import ROOT, install_service, package_name, python_version, render
+from support import HERE, child_env, fail, find_uv, log
 
 # Serves `count` requests for GET /health to one app through uvicorn's httptools protocol.
 DRIVER = r"""
@@ -72,9 +72,12 @@ class HeadersOnly:
 
 if variant != "as-is":
     (ours,) = [m for m in app.user_middleware if m.cls.__name__ == "ServiceMiddleware"]
-    HeadersOnly.headers = asyncio.run(appended_headers(ours))
     index = app.user_middleware.index(ours)
-    app.user_middleware[index : index + 1] = [type(ours)(HeadersOnly)] if variant == "headers-only" else []
+    if variant == "headers-only":
+        HeadersOnly.headers = asyncio.run(appended_headers(ours))
+        app.user_middleware[index] = type(ours)(HeadersOnly)
+    else:
+        del app.user_middleware[index]
 
 
 class Transport(asyncio.Transport):
@@ -135,9 +138,8 @@ def measure(workdir: Path, requests: int) -> dict[str, int]:
     python = python_version(uv)
     log("render and install the default project")
     project = render(workdir, python_version=python)
-    package = next(path.name for path in (project / "src").iterdir() if path.is_dir())
-    sync = "sync --quiet --no-dev --no-editable --compile-bytecode --python"
-    run([uv, *sync.split(), python], cwd=project)
+    package = package_name(project)
+    bin_dir = install_service(uv, project, python)
     driver = workdir / "driver.py"
     driver.write_text(DRIVER)
     env = child_env(
@@ -150,7 +152,7 @@ def measure(workdir: Path, requests: int) -> dict[str, int]:
     runs = {
         (name, count): (
             [
-                str(project / ".venv" / "bin" / "python"),
+                str(bin_dir / "python"),
                 str(driver),
                 module.format(package=package),
                 variant,

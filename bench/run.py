@@ -97,6 +97,19 @@ def render(target: Path, **answers: str) -> Path:
     return target / "my-service"
 
 
+def package_name(project: Path) -> str:
+    """The rendered project's import package: the one folder under src/."""
+    return next(path.name for path in (project / "src").iterdir() if path.is_dir())
+
+
+def install_service(uv: str, project: Path, python: str) -> Path:
+    """The project in a fresh .venv, as its image installs it (pip there compiles the bytecode,
+    which every start then reads); the venv's bin folder."""
+    sync = "sync --quiet --no-dev --no-editable --compile-bytecode --python"
+    run([uv, *sync.split(), python], cwd=project)
+    return project / ".venv" / "bin"
+
+
 def sign_up(base: str, email: str) -> tuple[int, str]:
     """A user of the generated service, and an access token for it."""
     password = secrets.token_urlsafe(16)
@@ -120,11 +133,9 @@ class Bench:
     workdir: Path
 
     def install(self, project: Path, database: str) -> tuple[Path, Path]:
-        """The project in a fresh .venv, as its image installs it (pip there compiles the
-        bytecode, which every start then reads); the baselines next to it, at the versions the
-        project resolved, plus Flask and gunicorn, installed the same way."""
-        sync = "sync --quiet --no-dev --no-editable --compile-bytecode --python"
-        run([self.uv, *sync.split(), self.python], cwd=project)
+        """The project as its image installs it (install_service); the baselines next to it, at
+        the versions the project resolved, plus Flask and gunicorn, installed the same way."""
+        bin_dir = install_service(self.uv, project, self.python)
         requirements = project.parent / "requirements.txt"
         export = "export --quiet --frozen --no-dev --no-emit-project --no-hashes --output-file"
         run([self.uv, *export.split(), requirements], cwd=project)
@@ -135,7 +146,7 @@ class Bench:
         packages = ["-r", requirements, "flask>=3.1", "gunicorn>=23", *extras]
         install = "pip install --quiet --compile-bytecode --python"
         run([self.uv, *install.split(), python, *packages])
-        return project / ".venv" / "bin", venv / "bin"
+        return bin_dir, venv / "bin"
 
     def import_seconds(self, python: Path, module: str, env: dict[str, str], cwd: Path) -> float:
         """Median seconds to import `module` (which builds the app), after a first, untimed run
@@ -154,7 +165,7 @@ class Bench:
         plan, work = self.plan, self.workdir / database
         log(f"{database}: render, install, migrate")
         project = render(work, database=database, python_version=self.python)
-        package = next(path.name for path in (project / "src").iterdir() if path.is_dir())
+        package = package_name(project)
         bin_dir, baselines = self.install(project, database)
         dbtool = [baselines / "python", HERE / "dbtool.py"]
         secret = secrets.token_urlsafe(48)
