@@ -28,12 +28,77 @@ def option_space() -> dict[str, list[object]]:
     return options
 
 
+# The variables that change what the generated project's checks read (its Python code and
+# pyproject.toml). Each code variant is installed fresh and fully checked; the others only change
+# files that are rendered and linted (test_generated proves they leave the code alone).
+CODE_OPTIONS = ("python_version", "database")
+
+
+def defaults() -> dict[str, object]:
+    """The default answer of every choice and boolean variable."""
+    return {
+        name: values[0] if isinstance(CONTEXT[name], list) else CONTEXT[name]
+        for name, values in option_space().items()
+    }
+
+
+def pairwise(options: dict[str, list[object]]) -> list[dict[str, object]]:
+    """Combinations in which every pair of values of two different options meets at least once.
+
+    Greedy: start each combination from the pair not yet covered, then pick for every other
+    option the value covering the most uncovered pairs. Deterministic, and far fewer than the
+    full product once there are more than a few options.
+    """
+    names = list(options)
+    uncovered = {
+        ((a, va), (b, vb))
+        for a, b in itertools.combinations(names, 2)
+        for va in options[a]
+        for vb in options[b]
+    }
+    if len(names) == 1:
+        return [{names[0]: value} for value in options[names[0]]]
+    found: list[dict[str, object]] = []
+    while uncovered:
+        (a, va), (b, vb) = min(uncovered, key=repr)
+        combination: dict[str, object] = {a: va, b: vb}
+        for name in names:
+            if name in combination:
+                continue
+            combination[name] = max(
+                options[name],
+                key=lambda value, name=name: sum(
+                    ((other, combination[other]), (name, value)) in uncovered
+                    or ((name, value), (other, combination[other])) in uncovered
+                    for other in combination
+                ),
+            )
+        ordered = {name: combination[name] for name in names}
+        uncovered -= {
+            ((x, ordered[x]), (y, ordered[y])) for x, y in itertools.combinations(names, 2)
+        }
+        found.append(ordered)
+    return found
+
+
 def all_combinations() -> list[dict[str, object]]:
-    names = list(option_space())
-    return [
-        dict(zip(names, values, strict=True))
-        for values in itertools.product(*option_space().values())
-    ]
+    """Every value of every option, every pair of values together at least once (pairwise)."""
+    return pairwise(option_space())
+
+
+def code_variants() -> list[dict[str, object]]:
+    """What is fully tested: the code options pairwise, plus the default and everything on
+    (the last value of each choice list, True for each boolean)."""
+    space = {name: option_space()[name] for name in CODE_OPTIONS}
+    variants = pairwise(space)
+    default = {name: defaults()[name] for name in CODE_OPTIONS}
+    everything = {
+        name: True if isinstance(values[0], bool) else values[-1] for name, values in space.items()
+    }
+    for extra in (default, everything):
+        if extra not in variants:
+            variants.append(extra)
+    return variants
 
 
 def combination_id(answers: dict[str, object]) -> str:

@@ -1,12 +1,12 @@
 """Each generated project installs into a fresh virtual environment and passes its own checks.
 
-The checks read the Python code and pyproject.toml, which only `python_version` and `database`
-change; `test_code_variants_cover_every_combination` proves that, so running the checks once per
-code variant covers every combination. File-level linters run per combination in test_linters.py.
+The checks read the Python code and pyproject.toml, which only the variables of CODE_OPTIONS
+change (`test_only_code_options_change_the_code` proves that). The code variants cover every pair
+of their values, plus the default and everything on. File-level linters run per combination in
+test_linters.py.
 """
 
 import hashlib
-import itertools
 import json
 import os
 import re
@@ -22,21 +22,31 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CONTEXT, all_combinations, find_python, iter_files, require_or_skip
+from tests.helpers import (
+    CODE_OPTIONS,
+    CONTEXT,
+    all_combinations,
+    code_variants,
+    find_python,
+    iter_files,
+    require_or_skip,
+)
 
 # Where the generated projects' browser tests (tests/test_browser.py) look for a browser.
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
-PYTHON_VERSIONS = CONTEXT["python_version"]
 DATABASES = CONTEXT["database"]
-CODE_VARIANTS = [
-    {"python_version": version, "database": database}
-    for version, database in itertools.product(PYTHON_VERSIONS, DATABASES)
-]
+CODE_VARIANTS = code_variants()
 
 
 def variant_id(variant: dict[str, object]) -> str:
-    return f"py{variant['python_version']}-{variant['database']}"
+    parts = []
+    for name, value in variant.items():
+        if isinstance(value, bool):
+            parts.append(name.removeprefix("use_") if value else f"no_{name.removeprefix('use_')}")
+        else:
+            parts.append(f"py{value}" if name == "python_version" else f"{name}_{value}")
+    return "-".join(parts)
 
 
 def code_fingerprint(project: Path) -> str:
@@ -52,17 +62,23 @@ def code_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
-def test_code_variants_cover_every_combination(render, tmp_path: Path) -> None:
-    fingerprints = {}
-    for variant in CODE_VARIANTS:
-        fingerprints[variant_id(variant)] = code_fingerprint(
-            render(tmp_path / variant_id(variant), **variant)
-        )
-    assert len(set(fingerprints.values())) == len(CODE_VARIANTS)
+def test_only_code_options_change_the_code(render, tmp_path: Path) -> None:
+    """Each combination's code is that of its code options with every other answer left default;
+    and every code variant's code differs from every other's."""
+    fingerprints: dict[str, str] = {}
+
+    def fingerprint_of(variant: dict[str, object]) -> str:
+        key = variant_id(variant)
+        if key not in fingerprints:
+            fingerprints[key] = code_fingerprint(render(tmp_path / key, **variant))
+        return fingerprints[key]
+
+    variants = [fingerprint_of(variant) for variant in CODE_VARIANTS]
+    assert len(set(variants)) == len(CODE_VARIANTS)
     for index, answers in enumerate(all_combinations()):
         project = render(tmp_path / f"combination-{index}", **answers)
-        variant = {"python_version": answers["python_version"], "database": answers["database"]}
-        assert code_fingerprint(project) == fingerprints[variant_id(variant)], answers
+        variant = {name: answers[name] for name in CODE_OPTIONS}
+        assert code_fingerprint(project) == fingerprint_of(variant), answers
 
 
 def run(
