@@ -208,6 +208,16 @@ def request(
         return error.code, json.loads(error.read() or b"{}")
 
 
+# A browser's WebSocket (token in the URL) and another client's (token in a header), run with the
+# project's own interpreter: the standard library has no WebSocket client.
+WEBSOCKET_CLIENTS = """
+import sys
+from websockets.sync.client import connect
+url, token = sys.argv[1:]
+for socket in (connect(f"{url}?token={token}"), connect(url, additional_headers={"Authorization": f"Bearer {token}"})):
+    socket.close()
+"""
+
 POSTGRES_DATABASE = """
 import asyncio, sys, asyncpg
 async def main(action, name):
@@ -285,6 +295,8 @@ def test_what_the_dockerfile_runs_serves_the_api(
             status, page = request("GET", f"{base}/api/v1/items", token=access)
             assert (status, page["items"]) == (200, [item])
             assert request("GET", f"{base}/health/ready")[0] == 200
+            events = f"ws://127.0.0.1:{port}/api/v1/items/events"
+            run([str(bin_dir / "python"), "-c", WEBSOCKET_CLIENTS, events, access], cwd=app)
             assert request("GET", f"{base}/docs")[0] == 404, "production serves no docs by default"
         finally:
             server.send_signal(signal.SIGTERM)
@@ -293,6 +305,10 @@ def test_what_the_dockerfile_runs_serves_the_api(
         assert server.returncode in (0, -signal.SIGTERM), output
         assert output.count("Application shutdown complete") == int(workers), output
         assert "Traceback" not in output, output
+        # Nothing it printed, from any logger, holds a credential (browsers put tokens in URLs).
+        for secret in (access, user["password"], "?token=", "Bearer"):
+            assert secret not in output, f"{secret[:12]}... was printed:\n{output}"
+        assert output.count('"path": "/api/v1/items/events"') == 2, output  # JSON access lines
     finally:
         if database == "postgresql":
             run([str(bin_dir / "python"), "-c", POSTGRES_DATABASE, "drop", database_name], cwd=app)

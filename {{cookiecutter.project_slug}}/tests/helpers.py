@@ -1,11 +1,13 @@
 """Helpers shared by the test modules."""
 
+import asyncio
 import socket
+from asyncio.subprocess import Process
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from asgi_lifespan import LifespanManager
-from httpx2 import ASGITransport, AsyncClient
+from httpx2 import ASGITransport, AsyncClient, TransportError
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,12 +44,14 @@ def bearer(user: User, settings: Settings) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def serve(settings: Settings, notifier: Notifier | None = None) -> AsyncIterator[AsyncClient]:
+async def serve(
+    settings: Settings, notifier: Notifier | None = None, *, base_url: str = "http://test"
+) -> AsyncIterator[AsyncClient]:
     """A client for an app built from `settings`, its lifespan running."""
     app = create_app(settings, notifier=notifier)
     async with (
         LifespanManager(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        AsyncClient(transport=ASGITransport(app=app), base_url=base_url) as client,
     ):
         yield client
 
@@ -57,3 +61,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def wait_until_serving(client: AsyncClient, server: Process) -> None:
+    """Poll a server process started by a test until it answers /health."""
+    for _ in range(300):
+        assert server.returncode is None, "the server exited during start-up"
+        try:
+            if (await client.get("/health")).status_code == 200:
+                return
+        except TransportError:  # not listening yet
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError("the server did not start within 15 s")

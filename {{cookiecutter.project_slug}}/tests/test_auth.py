@@ -72,6 +72,34 @@ async def test_malformed_login_form_is_422(client: AsyncClient, data: dict[str, 
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"username": "\x00", "password": "\xff"},
+        {"username": "alice\x00@example.com", "password": PASSWORD},
+        {"username": "alice@example.com", "password": "\x00"},
+    ],
+    ids=["nul-username", "nul-in-email", "nul-password"],
+)
+async def test_nul_in_the_login_form_is_a_client_error(
+    client: AsyncClient, user: User, data: dict[str, str]
+) -> None:
+    """PostgreSQL cannot store NUL: text bound for a query is checked before it gets there."""
+    response = await client.post("/api/v1/auth/token", data=data)
+    assert response.status_code in (400, 422), response.text
+    assert "detail" in response.json()
+
+
+async def test_raw_nul_bytes_in_the_login_body(client: AsyncClient) -> None:
+    """The form as a fuzzer sends it: percent-encoded NUL and a byte that is not UTF-8."""
+    response = await client.post(
+        "/api/v1/auth/token",
+        content=b"username=%00&password=%FF",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code in (400, 422), response.text
+
+
 def token(settings: Settings, user_id: int, **overrides: object) -> str:
     now = datetime.now(UTC)
     claims: dict[str, object] = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=5)}

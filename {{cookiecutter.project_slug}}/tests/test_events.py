@@ -53,6 +53,26 @@ def test_events_follow_the_callers_items(sync_client: TestClient) -> None:
         assert deleted["item"]["id"] == created["id"]
 
 
+def test_events_take_the_token_from_an_authorization_header(sync_client: TestClient) -> None:
+    """For non-browser clients: no token in the URL at all."""
+    alice = sign_up(sync_client, "alice@example.com")
+    headers = {"Authorization": f"Bearer {alice['token']}"}
+    with sync_client.websocket_connect("/api/v1/items/events", headers=headers) as socket:
+        created = sync_client.post("/api/v1/items", json={"title": "Mine"}, headers=headers).json()
+        assert socket.receive_json() == {"type": "item.created", "item": created}
+
+
+def test_events_refuse_a_bad_authorization_header_with_1008(sync_client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        sync_client.websocket_connect(
+            "/api/v1/items/events", headers={"Authorization": "Bearer garbage"}
+        ),
+    ):
+        pass
+    assert refused.value.code == 1008
+
+
 @pytest.mark.parametrize(
     "query", ["", "?token=", "?token=garbage"], ids=["missing", "empty", "garbage"]
 )

@@ -110,6 +110,27 @@ async def test_update_invalid_item_is_422(
     assert response.status_code == 422
 
 
+async def test_update_with_a_null_title_is_422(
+    client: AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    """A title may be left out of a PATCH, but the column is required: null is invalid input."""
+    item = await create(client, auth_headers)
+    path = f"/api/v1/items/{item['id']}"
+    response = await client.patch(path, json={"title": None}, headers=auth_headers)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", "title"]]
+    cleared = await client.patch(path, json={"description": None}, headers=auth_headers)
+    assert cleared.status_code == 200
+    assert (cleared.json()["title"], cleared.json()["description"]) == (item["title"], None)
+
+
+async def test_update_schema_says_title_is_never_null(client: AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["ItemUpdate"]
+    assert schema["properties"]["title"]["type"] == "string"
+    assert "default" not in schema["properties"]["title"]
+    assert {"type": "null"} in schema["properties"]["description"]["anyOf"]
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [

@@ -110,13 +110,17 @@ async def test_security_headers_on_every_response(client: AsyncClient, path: str
     assert "strict-transport-security" not in response.headers
 
 
-async def test_hsts_in_production(settings: Settings) -> None:
+async def test_hsts_in_production_over_https_only(settings: Settings) -> None:
+    """RFC 6797 section 7.2: never over plain HTTP (see test_logs for X-Forwarded-Proto)."""
     production = settings.model_copy(
         update={"environment": "production", "secret_key": SecretStr("p" * 48)}
     )
+    async with serve(production, base_url="https://test") as client:
+        secure = await client.get("/health")
     async with serve(production) as client:
-        response = await client.get("/health")
-    assert response.headers["strict-transport-security"].startswith("max-age=")
+        plain = await client.get("/health")
+    assert secure.headers["strict-transport-security"].startswith("max-age=")
+    assert "strict-transport-security" not in plain.headers
 
 
 async def test_oversized_declared_body_is_413(

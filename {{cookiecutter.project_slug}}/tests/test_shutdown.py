@@ -4,25 +4,13 @@ import asyncio
 import os
 import signal
 import sys
-from asyncio.subprocess import PIPE, STDOUT, Process
+from asyncio.subprocess import PIPE, STDOUT
 
-from httpx2 import AsyncClient, TransportError
+from httpx2 import AsyncClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 
-from tests.helpers import PASSWORD, free_port
-
-
-async def wait_until_serving(client: AsyncClient, server: Process) -> None:
-    for _ in range(300):
-        assert server.returncode is None, "the server exited during start-up"
-        try:
-            if (await client.get("/health")).status_code == 200:
-                return
-        except TransportError:  # not listening yet
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError("the server did not start within 15 s")
+from tests.helpers import PASSWORD, free_port, wait_until_serving
 
 
 async def test_sigterm_finishes_in_flight_requests(settings: Settings) -> None:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, WebSocket, WebSocketException, status
 from fastapi.security import OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from {{ cookiecutter.package_name }}.auth import service
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
@@ -33,10 +34,15 @@ async def get_current_user(user_id: TokenUserId, session: SessionDep) -> User:
 
 
 async def get_websocket_user(websocket: WebSocket, settings: SettingsDep, token: str = "") -> User:
-    """Authenticate a WebSocket from its `token` query parameter; refuse it with 1008 otherwise.
+    """Authenticate a WebSocket; refuse it with 1008 when the token is missing or bad.
 
+    Non-browser clients send `Authorization: Bearer <token>`; browsers cannot set headers on a
+    WebSocket, so they pass `?token=<token>` (never logged: access lines carry no query string).
     The session is closed before the socket starts, so an idle socket holds no connection.
     """
+    scheme, credentials = get_authorization_scheme_param(websocket.headers.get("authorization"))
+    if scheme.lower() == "bearer" and credentials:
+        token = credentials
     async with websocket.app.state.session_factory() as session:
         try:
             return await service.user_from_token(session, token, settings)

@@ -1,11 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, status
 
 from {{ cookiecutter.package_name }}.auth import service
 from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiterDep
-from {{ cookiecutter.package_name }}.auth.schemas import OAuthError, Token
+from {{ cookiecutter.package_name }}.auth.schemas import OAuthError, PasswordGrant, Token
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.users.service import normalize_email
@@ -24,7 +23,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     },
 )
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[PasswordGrant, Form()],
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     cors_allow_credentials: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Defaults to text, and to json in production (see _default_log_format).
+    log_format: Literal["json", "text"] = "text"
     # Defaults to on, except in production (see _check_production).
     docs_enabled: bool = True
     login_rate_limit: str = "10/minute"
@@ -61,6 +63,12 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _default_log_format(self) -> Self:
+        if "log_format" not in self.model_fields_set and self.environment == "production":
+            self.log_format = "json"
+        return self
 
     @model_validator(mode="after")
     def _check_production(self) -> Self:

@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.core.errors import internal_error_response
 from {{ cookiecutter.package_name }}.core.logging import request_id_var
 
 logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("{{ cookiecutter.package_name }}.access")
 
 # A caller's id is echoed only if it is short and plain: no header or log injection.
 _SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
@@ -30,33 +31,83 @@ _SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 )
-# Only where the service is reached over HTTPS, which production is.
+# RFC 6797 section 7.2: never over plain HTTP. Behind a TLS proxy, uvicorn sets the scheme from
+# X-Forwarded-Proto when the proxy is trusted (--proxy-headers --forwarded-allow-ips).
 _HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 _TOO_LARGE = "Request body too large"
+# The route label of a request no route matched: never the raw path, which is unbounded.
+UNMATCHED_ROUTE = "<unmatched>"
+
+
+def route_of(scope: Scope, root_path: str) -> str:
+    """The template of the route that served the request, such as `/api/v1/items/{item_id}`.
+
+    The router sets `scope["route"]` on a match. An included router's route keeps the path it
+    was declared with (`/items/{item_id}`), whose segments are the request path's last ones:
+    the prefixes it was included under are the rest. A mounted app (static files) is known by
+    the root path it was given, longer than the one the request came in with.
+    """
+    route = scope.get("route")
+    if route is None:
+        mounted_at: str = scope.get("root_path", "")
+        return mounted_at + "/{path}" if mounted_at != root_path else UNMATCHED_ROUTE
+    template: str = route.path
+    prefix: str = scope["path"].rsplit("/", template.count("/"))[0]
+    return prefix + template
+
+
+def _log_access(
+    scope: Scope, root_path: str, method: str, status_code: int, duration: float
+) -> None:
+    """One line per request: never the query string, which may carry a token."""
+    client = scope.get("client")
+    path = scope["path"]
+    duration_ms = round(duration * 1000, 2)
+    access_logger.info(
+        "%s %s %s %.2fms",
+        method,
+        path,
+        status_code,
+        duration_ms,
+        extra={
+            "method": method,
+            "route": route_of(scope, root_path),
+            "path": path,
+            "status": status_code,
+            "duration_ms": duration_ms,
+            "client": client[0] if client else None,
+        },
+    )
 
 
 class ServiceMiddleware:
     """What every HTTP response of the service gets, errors and CORS answers included:
 
     - `X-Request-ID` (also on every log record of the request) and `X-Process-Time`;
-    - the browser-hardening headers;
+    - the browser-hardening headers, and HSTS over HTTPS when `hsts` is on;
     - 413 for a body over `max_body_bytes` before the app reads it: a declared Content-Length is
       checked before the first byte, a streamed body is counted as it arrives;
-    - a JSON 500, logged with its traceback, instead of a crash.
+    - a JSON 500, logged with its traceback, instead of a crash;
+    - one access line per request and per WebSocket session.
     """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, hsts: bool) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.security_headers = (*_SECURITY_HEADERS, _HSTS) if hsts else _SECURITY_HEADERS
+        self.https_headers = (*_SECURITY_HEADERS, _HSTS) if hsts else _SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
 
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = perf_counter()
+        root_path = scope.get("root_path", "")
         request_id, declared_length = b"", 0
         for name, value in scope["headers"]:
             if name == b"x-request-id":
@@ -67,8 +118,9 @@ class ServiceMiddleware:
         # uuid_utils: the standard library's uuid4 costs more than the rest of this middleware.
         request_id = request_id or str(uuid4()).encode()
         token = request_id_var.set(request_id.decode())
-        limit, security_headers = self.max_body_bytes, self.security_headers
-        response_started = False
+        limit = self.max_body_bytes
+        security_headers = self.https_headers if scope["scheme"] == "https" else _SECURITY_HEADERS
+        status_code = 0
         received = 0
 
         # Raised where the app reads the body, so the answer goes through the app's exception
@@ -84,9 +136,9 @@ class ServiceMiddleware:
 
         # A plain function handing back send's awaitable: no coroutine of its own per message.
         def send_with_headers(message: Message) -> Awaitable[None]:
-            nonlocal response_started
+            nonlocal status_code
             if message["type"] == "http.response.start":
-                response_started = True
+                status_code = message["status"]
                 message["headers"] = [
                     *message.get("headers", ()),
                     *security_headers,
@@ -99,8 +151,31 @@ class ServiceMiddleware:
             await self.app(scope, receive_with_limit, send_with_headers)
         except Exception:
             logger.exception("Unhandled error in %s %s", scope["method"], scope["path"])
-            if response_started:
+            if status_code:
                 raise
             await internal_error_response()(scope, receive, send_with_headers)
         finally:
+            if access_logger.isEnabledFor(logging.INFO):
+                duration = perf_counter() - start
+                _log_access(scope, root_path, scope["method"], status_code or 500, duration)
+            request_id_var.reset(token)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Log the session once it ends: 101 if it was accepted, 403 if it was refused."""
+        start = perf_counter()
+        root_path = scope.get("root_path", "")
+        token = request_id_var.set(str(uuid4()))
+        accepted = False
+
+        def watch(message: Message) -> Awaitable[None]:
+            nonlocal accepted
+            if message["type"] == "websocket.accept":
+                accepted = True
+            return send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            status_code = 101 if accepted else 403
+            _log_access(scope, root_path, "WEBSOCKET", status_code, perf_counter() - start)
             request_id_var.reset(token)

@@ -40,7 +40,11 @@ def create_engine(database_url: str) -> AsyncEngine:
     connection of that age, so the next request gets a fresh one.
     """
     engine = create_async_engine(
-        database_url, pool_size=POOL_SIZE, pool_recycle=POOL_RECYCLE_SECONDS
+        database_url,
+        pool_size=POOL_SIZE,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        # Errors (and so logs) show the SQL without its parameters: emails, password hashes.
+        hide_parameters=True,
     )
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -76,7 +76,8 @@ async def item_events(websocket: WebSocket, user: WebSocketUser, events: ItemEve
     """Push an event for each change to the caller's items.
 
     Each message is `{"type": "item.created" | "item.updated" | "item.deleted", "item": {...}}`.
-    Authenticate with `?token=<access token>`; a missing or bad token is refused with code 1008.
+    Authenticate with an `Authorization: Bearer <access token>` header or, from a browser,
+    `?token=<access token>`; a missing or bad token is refused with code 1008.
     """
     await websocket.accept()
     with events.subscribe(user.id) as queue:

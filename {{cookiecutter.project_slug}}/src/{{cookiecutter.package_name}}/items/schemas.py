@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from {{ cookiecutter.package_name }}.core.types import PlainText
 
@@ -17,12 +17,16 @@ class ItemCreate(BaseModel):
 
 
 class ItemUpdate(BaseModel):
-    """A partial update: only the fields sent are changed."""
+    """A partial update: only the fields sent are changed (MISSING: not sent, left out of dumps).
+
+    A field may be left out; `null` is accepted only where the column takes it, so `title` (a
+    required column) is a string or absent, as the schema says.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    title: PlainText | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
-    description: PlainText | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    title: PlainText | MISSING = Field(default=MISSING, min_length=1, max_length=TITLE_MAX)
+    description: PlainText | MISSING | None = Field(default=MISSING, max_length=DESCRIPTION_MAX)
 
 
 class ItemRead(BaseModel):

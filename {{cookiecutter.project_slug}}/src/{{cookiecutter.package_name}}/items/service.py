@@ -74,7 +74,7 @@ async def list_for_owner(
 
 
 async def update(session: AsyncSession, item: Item, data: ItemUpdate) -> Item:
-    for field, value in data.model_dump(exclude_unset=True).items():
+    for field, value in data.model_dump().items():
         setattr(item, field, value)
     await session.commit()
     return item
