@@ -4,10 +4,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.api import api_router
@@ -15,6 +17,7 @@ from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiter
 from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME, Settings
 from {{ cookiecutter.package_name }}.core.errors import register_exception_handlers
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
+from {{ cookiecutter.package_name }}.core.metrics import record_pool
 from {{ cookiecutter.package_name }}.core.middleware import ServiceMiddleware
 from {{ cookiecutter.package_name }}.core.notifications import LogNotifier, Notifier
 from {{ cookiecutter.package_name }}.db.session import (
@@ -23,8 +26,12 @@ from {{ cookiecutter.package_name }}.db.session import (
 )
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 from {{ cookiecutter.package_name }}.items.events import ItemEvents
+from {{ cookiecutter.package_name }}.metrics.router import router as metrics_router
 from {{ cookiecutter.package_name }}.pages.docs import add_docs
 from {{ cookiecutter.package_name }}.pages.router import router as pages_router
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 logger = logging.getLogger(__name__)
 
@@ -35,29 +42,57 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the database engine for the app's lifetime; dispose of its connections on shutdown."""
     engine = create_engine(app.state.settings.database_url)
+    record_pool(engine)
+    provider: TracerProvider | None = app.state.tracer_provider
+    if provider is not None:
+        from {{ cookiecutter.package_name }}.core import tracing
+
+        tracing.trace_statements(engine, provider)
     app.state.session_factory = create_session_factory(engine)
     try:
         yield
     finally:
         await engine.dispose()
         logger.info("Database connections closed")
+        if provider is not None:
+            tracing.stop_tracing_statements()
+            provider.shutdown()  # exports the spans still queued
+
+
+# FastAPI's telemetry, for traces alone: metrics are Prometheus', logs go to stderr.
+_TRACES_ONLY: TelemetryConfig = {"metrics": False, "logs": False, "operation_spans": False}
+
+
+def create_tracer_provider(settings: Settings) -> "TracerProvider | None":
+    """Traces only when a collector is configured: without one, OpenTelemetry's SDK stays unloaded."""
+    if not settings.otel_exporter_otlp_endpoint:
+        return None
+    from {{ cookiecutter.package_name }}.core import tracing
+
+    return tracing.create_tracer_provider(
+        settings.otel_exporter_otlp_endpoint, settings.otel_service_name
+    )
 
 
 def create_app(settings: Settings | None = None, *, notifier: Notifier | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and notifier."""
     settings = settings or Settings()
-    configure_logging(settings.log_level, settings.log_format)
+    provider = create_tracer_provider(settings)
+    configure_logging(settings.log_level, settings.log_format, trace_ids=provider is not None)
 
     app = FastAPI(
         title=PROJECT_NAME,
         version=__version__,
         description="{{ cookiecutter.description }}",
         lifespan=lifespan,
+        # FastAPI's own server span per request, when there is a provider to record it.
+        telemetry=None if provider is None else _TRACES_ONLY | {"tracer_provider": provider},
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         docs_url=None,  # served by add_docs, without a CDN
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.tracer_provider = provider
     app.state.notifier = notifier or LogNotifier()
     app.state.item_events = ItemEvents()
     app.state.login_rate_limiter = LoginRateLimiter(
@@ -82,6 +117,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     )
 
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(api_router)
     app.include_router(pages_router)
     if settings.docs_enabled:

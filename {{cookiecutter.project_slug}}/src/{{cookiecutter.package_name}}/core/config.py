@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     rate_limit_storage_url: str = "async+memory://"
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # HTTP Basic credentials for /metrics; without them it is open, except in production.
+    metrics_username: str | None = None
+    metrics_password: SecretStr | None = None
+    # Traces go to this OTLP/HTTP collector when set (see core.tracing).
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str = "{{ cookiecutter.project_slug }}"
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -63,6 +69,12 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_metrics_credentials(self) -> Self:
+        if (self.metrics_username is None) != (self.metrics_password is None):
+            raise ValueError("METRICS_USERNAME and METRICS_PASSWORD must be set together")
+        return self
 
     @model_validator(mode="after")
     def _default_log_format(self) -> Self:

@@ -8,6 +8,7 @@ import logging
 from contextvars import ContextVar
 from typing import Literal
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 # Set by ServiceMiddleware for the duration of each request.
@@ -42,7 +43,17 @@ class StripQueryStrings(logging.Filter):
         return True
 
 
+class TraceIdFilter(logging.Filter):
+    """Copy the current trace id onto every record, so logs and traces can be joined."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        record.trace_id = format(context.trace_id, "032x") if context.is_valid else None
+        return True
+
+
 _strip_query_strings = StripQueryStrings()
+_trace_ids = TraceIdFilter()
 
 
 def _formatter(log_format: Literal["json", "text"]) -> logging.Formatter:
@@ -56,7 +67,9 @@ def _formatter(log_format: Literal["json", "text"]) -> logging.Formatter:
     )
 
 
-def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
+def configure_logging(
+    level: str, log_format: Literal["json", "text"], *, trace_ids: bool = False
+) -> None:
     """Route every logger through one stderr handler at `level`; safe to call more than once."""
     root = logging.getLogger()
     root.setLevel(level)
@@ -67,6 +80,10 @@ def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
     handler.setFormatter(_formatter(log_format))
+    if trace_ids:
+        handler.addFilter(_trace_ids)
+    else:
+        handler.removeFilter(_trace_ids)
     logging.getLogger("{{ cookiecutter.package_name }}").setLevel(level)
     for name in _LIBRARY_LOGGERS:
         library = logging.getLogger(name)

@@ -17,6 +17,7 @@ from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid4
 
+from {{ cookiecutter.package_name }}.core import metrics
 from {{ cookiecutter.package_name }}.core.errors import internal_error_response
 from {{ cookiecutter.package_name }}.core.logging import request_id_var
 
@@ -57,10 +58,16 @@ def route_of(scope: Scope, root_path: str) -> str:
     return prefix + template
 
 
-def _log_access(
-    scope: Scope, root_path: str, method: str, status_code: int, duration: float
-) -> None:
-    """One line per request: never the query string, which may carry a token."""
+def _record(scope: Scope, root_path: str, method: str, status_code: int, start: float) -> None:
+    """Count the request in the metrics and write its access line."""
+    duration = perf_counter() - start
+    route = route_of(scope, root_path)
+    method = metrics.method_label(method)
+    metrics.HTTP_REQUESTS.labels(method, route, status_code).inc()
+    metrics.HTTP_REQUEST_DURATION.labels(method, route).observe(duration)
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
+    # Never the query string: browsers put tokens there.
     client = scope.get("client")
     path = scope["path"]
     duration_ms = round(duration * 1000, 2)
@@ -72,7 +79,7 @@ def _log_access(
         duration_ms,
         extra={
             "method": method,
-            "route": route_of(scope, root_path),
+            "route": route,
             "path": path,
             "status": status_code,
             "duration_ms": duration_ms,
@@ -89,7 +96,8 @@ class ServiceMiddleware:
     - 413 for a body over `max_body_bytes` before the app reads it: a declared Content-Length is
       checked before the first byte, a streamed body is counted as it arrives;
     - a JSON 500, logged with its traceback, instead of a crash;
-    - one access line per request and per WebSocket session.
+    - its metrics (counts, durations, requests in progress, open WebSockets) and one access line
+      per request and per WebSocket session.
     """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, hsts: bool) -> None:
@@ -122,6 +130,7 @@ class ServiceMiddleware:
         security_headers = self.https_headers if scope["scheme"] == "https" else _SECURITY_HEADERS
         status_code = 0
         received = 0
+        metrics.HTTP_REQUESTS_IN_PROGRESS.inc()
 
         # Raised where the app reads the body, so the answer goes through the app's exception
         # handlers and CORS like any other error.
@@ -155,9 +164,8 @@ class ServiceMiddleware:
                 raise
             await internal_error_response()(scope, receive, send_with_headers)
         finally:
-            if access_logger.isEnabledFor(logging.INFO):
-                duration = perf_counter() - start
-                _log_access(scope, root_path, scope["method"], status_code or 500, duration)
+            metrics.HTTP_REQUESTS_IN_PROGRESS.dec()
+            _record(scope, root_path, scope["method"], status_code or 500, start)
             request_id_var.reset(token)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -171,11 +179,13 @@ class ServiceMiddleware:
             nonlocal accepted
             if message["type"] == "websocket.accept":
                 accepted = True
+                metrics.WEBSOCKETS_OPEN.inc()
             return send(message)
 
         try:
             await self.app(scope, receive, watch)
         finally:
-            status_code = 101 if accepted else 403
-            _log_access(scope, root_path, "WEBSOCKET", status_code, perf_counter() - start)
+            if accepted:
+                metrics.WEBSOCKETS_OPEN.dec()
+            _record(scope, root_path, "WEBSOCKET", 101 if accepted else 403, start)
             request_id_var.reset(token)

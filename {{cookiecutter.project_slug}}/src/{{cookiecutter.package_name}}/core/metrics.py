@@ -1,0 +1,66 @@
+"""The service's Prometheus metrics, and the text a scrape of `/metrics` gets.
+
+With several worker processes, set `PROMETHEUS_MULTIPROC_DIR` to an empty folder shared by
+them (prometheus-client's multiprocess mode): every process then writes its values there, and
+a scrape answered by any one of them adds up all of them.
+"""
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["CONTENT_TYPE_LATEST", "latest", "record_pool"]
+
+# Labels hold route templates and known methods only: a raw path or id would make a series per
+# request and exhaust Prometheus' memory.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "WEBSOCKET"})
+
+HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered.", ["method", "route", "status"])
+HTTP_REQUEST_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time from a request's arrival to its response's end.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+HTTP_REQUESTS_IN_PROGRESS = Gauge(
+    "http_requests_in_progress", "HTTP requests being served.", multiprocess_mode="livesum"
+)
+WEBSOCKETS_OPEN = Gauge(
+    "websocket_connections_open", "WebSocket connections open.", multiprocess_mode="livesum"
+)
+DB_POOL_IN_USE = Gauge(
+    "db_pool_connections_in_use",
+    "Database connections checked out of the pool.",
+    multiprocess_mode="livesum",
+)
+
+
+def method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else "OTHER"
+
+
+def record_pool(engine: AsyncEngine) -> None:
+    """Keep DB_POOL_IN_USE up to date as the engine's pool hands out and takes back connections."""
+    pool = engine.sync_engine.pool
+    event.listen(pool, "checkout", lambda *_: DB_POOL_IN_USE.inc())
+    event.listen(pool, "checkin", lambda *_: DB_POOL_IN_USE.dec())
+
+
+def latest() -> bytes:
+    """Every metric in Prometheus' text format, summed over processes in multiprocess mode."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
