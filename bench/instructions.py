@@ -5,11 +5,13 @@ wrk's ratios (`make bench`) move by a few percent from one run to the next on a 
 the instructions a request takes do not. This renders the default project, installs it as
 `make bench` does, and serves GET /health in-process through uvicorn's own HTTP protocol
 (httptools: the same parsing and response writing as under wrk, without the sockets) under
-valgrind's callgrind, for the bare FastAPI baseline, the generated app without its
-ServiceMiddleware, the generated app with a layer in its place that only appends the same six
-response headers (the floor of what those headers cost), and the generated app. Each runs twice,
-for two numbers of requests, so that start-up cancels out of the difference. Prints a markdown
-table and writes it as JSON.
+valgrind's callgrind, for the bare FastAPI baseline (without and with uvicorn's own access log,
+which is what a user gets without us), the generated app without its ServiceMiddleware, the
+generated app with a layer in its place that only appends the same response headers (the floor of
+what those headers cost), the generated app as it runs in production (JSON access lines and
+metrics on), and the same with tracing on (spans exported over OTLP/HTTP to a receiver in another
+process, which callgrind does not count). Each runs twice, for two numbers of requests, so that
+start-up cancels out of the difference. Prints a markdown table and writes it as JSON.
 """
 
 import argparse
@@ -34,6 +36,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 module, variant, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+uvicorn_access_log = variant == "uvicorn-access-log"
 app = importlib.import_module(module).app
 REQUEST = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"
 
@@ -70,7 +73,7 @@ class HeadersOnly:
         await self.app(scope, receive, send_with_headers)
 
 
-if variant != "as-is":
+if variant in ("headers-only", "without-middleware"):
     (ours,) = [m for m in app.user_middleware if m.cls.__name__ == "ServiceMiddleware"]
     index = app.user_middleware.index(ours)
     if variant == "headers-only":
@@ -99,7 +102,11 @@ class Protocol(HttpToolsProtocol):
 
 async def main():
     loop = asyncio.get_running_loop()
-    config = Config(app, http="httptools", lifespan="off", log_level="warning", access_log=False)
+    # uvicorn's access lines go to stdout, as they do by default; the service's own to stderr.
+    level = "info" if uvicorn_access_log else "warning"
+    config = Config(
+        app, http="httptools", lifespan="off", log_level=level, access_log=uvicorn_access_log
+    )
     protocol = Protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
     protocol.connection_made(Transport())
     for _ in range(count):
@@ -111,12 +118,34 @@ async def main():
 uvloop.run(main())
 """
 
+BARE = "bare FastAPI"
+BARE_LOGGED = "bare FastAPI, uvicorn's access log on"
+WITHOUT = "generated, without ServiceMiddleware"
+HEADERS = "generated, its response headers alone"
+GENERATED = "generated service (JSON access lines, metrics)"
+TRACED = "generated service, tracing on"
 APPS = {  # name: (module, variant, extra sys.path)
-    "bare FastAPI": ("bare_app", "as-is", str(HERE)),
-    "generated, without ServiceMiddleware": ("{package}.main", "without-middleware", ""),
-    "generated, its six response headers alone": ("{package}.main", "headers-only", ""),
-    "generated service": ("{package}.main", "as-is", ""),
+    BARE: ("bare_app", "as-is", str(HERE)),
+    BARE_LOGGED: ("bare_app", "uvicorn-access-log", str(HERE)),
+    WITHOUT: ("{package}.main", "without-middleware", ""),
+    HEADERS: ("{package}.main", "headers-only", ""),
+    GENERATED: ("{package}.main", "as-is", ""),
+    TRACED: ("{package}.main", "traced", ""),
 }
+# Takes OTLP/HTTP exports and drops them, in a process of its own.
+RECEIVER = r"""
+import http.server, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
 START = 200  # requests of the shorter run
 
 
@@ -132,7 +161,7 @@ def count_instructions(command: list[str], env: dict[str, str], cwd: Path) -> in
     return int(collected.group(1))
 
 
-def measure(workdir: Path, requests: int) -> dict[str, int]:
+def measure(workdir: Path, requests: int, receiver_port: int) -> dict[str, int]:
     """Instructions per request for each of APPS."""
     uv = find_uv()
     python = python_version(uv)
@@ -146,9 +175,10 @@ def measure(workdir: Path, requests: int) -> dict[str, int]:
         ENVIRONMENT="production",
         SECRET_KEY=secrets.token_urlsafe(48),
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'unused.db'}",  # /health never opens it
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="INFO",  # the service's access lines on, as in production (JSON there)
         PYTHONHASHSEED="0",  # the same dict layouts in every run
     )
+    traced = {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver_port}"}
     runs = {
         (name, count): (
             [
@@ -158,7 +188,7 @@ def measure(workdir: Path, requests: int) -> dict[str, int]:
                 variant,
                 str(count),
             ],
-            {**env, "PYTHONPATH": path} if path else env,
+            {**env, "PYTHONPATH": path} if path else traced if variant == "traced" else env,
         )
         for name, (module, variant, path) in APPS.items()
         for count in (START, START + requests)
@@ -184,22 +214,29 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         fail("valgrind is missing (apt-get install valgrind)", status=3)
     shutil.rmtree(args.workdir, ignore_errors=True)
+    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
     try:
-        per_request = measure(args.workdir, args.requests)
+        assert receiver.stdout is not None
+        per_request = measure(args.workdir, args.requests, int(receiver.stdout.readline()))
     finally:
+        receiver.terminate()
         shutil.rmtree(args.workdir, ignore_errors=True)
 
-    bare = per_request["bare FastAPI"]
-    without = per_request["generated, without ServiceMiddleware"]
-    middleware = per_request["generated service"] - without
-    headers = per_request["generated, its six response headers alone"] - without
-    lines = ["| app | instructions per GET /health | vs bare FastAPI |", "|---|---:|---:|"]
+    bare, logged = per_request[BARE], per_request[BARE_LOGGED]
+    without = per_request[WITHOUT]
+    middleware = per_request[GENERATED] - without
+    headers = per_request[HEADERS] - without
+    lines = [
+        "| app | instructions per GET /health | vs bare FastAPI | vs bare FastAPI with its access log |",
+        "|---|---:|---:|---:|",
+    ]
     lines += [
-        f"| {name} | {count:,} | {count / bare:.3f}x |" for name, count in per_request.items()
+        f"| {name} | {count:,} | {count / bare:.3f}x | {count / logged:.3f}x |"
+        for name, count in per_request.items()
     ]
     lines.append(
         f"\nServiceMiddleware: {middleware:,} instructions a request ({middleware / bare:.1%} of the"
-        f" bare app's); appending its six headers alone: {headers:,} ({headers / bare:.1%})."
+        f" bare app's); appending its headers alone: {headers:,} ({headers / bare:.1%})."
     )
     report = {"per_request": per_request, "middleware": middleware, "headers_alone": headers}
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -99,8 +99,10 @@ def test_instruction_counts(tmp_path: Path, uv: str) -> None:
     # Each request runs FastAPI's routing and a JSON response: hundreds of thousands of instructions.
     assert all(count > 100_000 for count in counts.values()), counts
     without = counts["generated, without ServiceMiddleware"]
-    assert without < counts["generated, its six response headers alone"]
-    assert counts["generated, its six response headers alone"] < counts["generated service"]
-    assert report["middleware"] == counts["generated service"] - without
-    assert "| generated service |" in result.stdout
+    headers = counts["generated, its response headers alone"]
+    generated = counts["generated service (JSON access lines, metrics)"]
+    assert without < headers < generated < counts["generated service, tracing on"]
+    assert counts["bare FastAPI"] < counts["bare FastAPI, uvicorn's access log on"]
+    assert report["middleware"] == generated - without
+    assert "| generated service (JSON access lines, metrics) |" in result.stdout
     assert not (tmp_path / "work").exists(), "the work folder (render, venv) is removed"
