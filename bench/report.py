@@ -149,9 +149,11 @@ def markdown(report: dict[str, Any]) -> str:
         if cpus["server"] is not None
         else "no CPU pinning"
     )
+    versions = ", ".join(f"{k} {v}" for k, v in report.get("versions", {}).items())
+    versions = f"; {versions}" if versions else ""  # none with --ml-only: its table lists them
     lines = [
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB RAM, {m['os']}. "
-        f"Python {report['python']}; {', '.join(f'{k} {v}' for k, v in report.get('versions', {}).items())}.",
+        f"Python {report['python']}{versions}.",
         "",
         f"wrk: 1 thread, {plan['connections']} connections, {plan['rounds']} interleaved rounds "
         f"of {plan['round_s']} s per row after a {plan['warmup_s']} s warm-up; {pinning}. Medians "

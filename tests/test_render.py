@@ -60,7 +60,9 @@ PREDICTIONS = [
     "tests/test_predictions.py",
 ]
 # Words that only the predictions domain brings; a project without it has none of them.
-ML_TRACES = re.compile(r"predictions|scikit-learn|sklearn|skops|MODEL_PATH|train-model", re.IGNORECASE)
+ML_TRACES = re.compile(
+    r"predictions|scikit-learn|sklearn|skops|MODEL_PATH|train-model", re.IGNORECASE
+)
 # Generated files are free of these; Jinja in the service's own HTML templates is meant to stay.
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
 JINJA_ALLOWED = {"index.html"}
