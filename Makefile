@@ -2,7 +2,7 @@
 #   make try    render the template with default answers and serve it on http://127.0.0.1:8000
 #   make test   run every test of the template (renders, hooks, generated projects' own checks)
 # Both need only Python 3.11+, git and make: uv is installed into .venv-tools/ on first use.
-# make bench measures the generated service (about 7 minutes; see the README's Benchmark section).
+# make bench measures the generated service (about 10 minutes; see the README's Benchmark section).
 
 PYTHON ?= python3
 TOOLS := .venv-tools

@@ -16,6 +16,12 @@ APPS = {
     "bare_fastapi": "bare FastAPI",
     "flask_gunicorn": "Flask + gunicorn",
 }
+ML_APPS = {
+    "generated": "generated service (micro-batches)",
+    "generated_unbatched": "generated service, PREDICTION_MICROBATCH_MAX=1",
+    "bare_fastapi": "bare FastAPI, model called on the event loop",
+    "flask_gunicorn": "Flask + gunicorn (1 sync worker)",
+}
 
 
 def machine() -> dict[str, Any]:
@@ -37,8 +43,38 @@ def machine() -> dict[str, Any]:
     }
 
 
-def targets(databases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def ml_targets(ml: dict[str, Any]) -> list[tuple[str, str, str, str, bool]]:
+    """The model-serving targets: single rows vs Flask, the batch endpoint vs single rows."""
+    rows = []
+    for connections in ml["connections"]:
+        ratio = ml["vs_flask"]["generated"][f"single_{connections}"]
+        rows.append(
+            (
+                "ml (sqlite)",
+                f"single-row predictions/s vs Flask + gunicorn, {connections} connections",
+                f"{ratio:.2f}x",
+                ">= 1.50x",
+                ratio >= 1.5,
+            )
+        )
+    single = ml["results"]["generated"][f"single_{ml['connections'][0]}"]["rps"]
+    rows.append(
+        (
+            "ml (sqlite)",
+            f"batch rows/s ({ml['batch_rows']} a request) vs single-row predictions/s",
+            f"{ml['batch_vs_single']:.1f}x ({ml['batch_rows_per_s']:,} vs {single:,.0f})",
+            ">= 20x",
+            ml["batch_vs_single"] >= 20,
+        )
+    )
+    return rows
+
+
+def targets(
+    databases: dict[str, dict[str, Any]], ml: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """The issue's targets: what was measured, the goal, and whether it holds."""
+    names = ("database", "target", "measured", "goal", "ok")
     checks = []
     for db, result in databases.items():
         ratio, page, memory = result["ratios"]["generated"], result["pagination"], result["memory"]
@@ -72,9 +108,37 @@ def targets(databases: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 seconds < 1,
             ),
         ]
-        names = ("database", "target", "measured", "goal", "ok")
         checks += [dict(zip(names, (db, *row), strict=True)) for row in rows]
+    checks += [dict(zip(names, row, strict=True)) for row in (ml_targets(ml) if ml else [])]
     return checks
+
+
+def ml_table(ml: dict[str, Any]) -> list[str]:
+    """Single-row predictions per implementation and connections, then the batch endpoint."""
+    lines = [
+        "",
+        f"**ml_serving** (sqlite; the music-genre DecisionTree; versions: "
+        f"{', '.join(f'{k} {v}' for k, v in ml['versions'].items())})",
+        "",
+        "| request | implementation | req/s | rows/s | p50 ms | p99 ms | errors | vs Flask |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for connections in ml["connections"]:
+        key = f"single_{connections}"
+        for app, name in ML_APPS.items():
+            f = ml["results"][app][key]
+            lines.append(
+                f"| one track, {connections} connections | {name} | {f['rps']:,.0f} | "
+                f"{f['rps']:,.0f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} | {f['errors']} | "
+                f"{ml['vs_flask'][app][key]:.2f}x |"
+            )
+    f = ml["results"]["generated"]["batch"]
+    lines.append(
+        f"| {ml['batch_rows']} tracks (batch), {ml['connections'][0]} connections | "
+        f"{ML_APPS['generated']} | {f['rps']:,.0f} | {ml['batch_rows_per_s']:,} | "
+        f"{f['p50_ms']:.2f} | {f['p99_ms']:.2f} | {f['errors']} | |"
+    )
+    return lines
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -85,9 +149,11 @@ def markdown(report: dict[str, Any]) -> str:
         if cpus["server"] is not None
         else "no CPU pinning"
     )
+    versions = ", ".join(f"{k} {v}" for k, v in report.get("versions", {}).items())
+    versions = f"; {versions}" if versions else ""  # none with --ml-only: its table lists them
     lines = [
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB RAM, {m['os']}. "
-        f"Python {report['python']}; {', '.join(f'{k} {v}' for k, v in report['versions'].items())}.",
+        f"Python {report['python']}{versions}.",
         "",
         f"wrk: 1 thread, {plan['connections']} connections, {plan['rounds']} interleaved rounds "
         f"of {plan['round_s']} s per row after a {plan['warmup_s']} s warm-up; {pinning}. Medians "
@@ -111,12 +177,16 @@ def markdown(report: dict[str, Any]) -> str:
                         f"{figures['p99_ms']:.2f} | {figures['errors']} | "
                         f"{result['ratios'][app][key]:.2f}x |"
                     )
+    if "ml" in report:
+        lines += ml_table(report["ml"])
     lines += ["", "| database | target | measured | goal | holds |", "|---|---|---|---|---|"]
     lines += [
         f"| {t['database']} | {t['target']} | {t['measured']} | {t['goal']} | "
         f"{'yes' if t['ok'] else '**no**'} |"
         for t in report["targets"]
     ]
+    if "newcomer" not in report:  # --ml-only
+        return "\n".join(lines) + "\n"
     newcomer = report["newcomer"]
     lines += ["", "| newcomer | seconds |", "|---|---:|"]
     lines.append(f"| render the default project | {newcomer['render_s']:.1f} |")

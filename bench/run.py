@@ -49,13 +49,28 @@ from support import (
 ROOT = HERE.parent
 PYTHON_CHOICES: list[str] = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
 UVICORN = "--host 127.0.0.1 --port {port} --workers 1 --loop uvloop --http httptools --no-access-log --log-level warning"
-GUNICORN = "--bind 127.0.0.1:{port} --workers 1 --worker-class sync flask_app:app"
+GUNICORN = "--bind 127.0.0.1:{port} --workers 1 --worker-class sync"
 LIST = "/api/v1/items?limit=20"
 APPS = {  # what each implementation serves
     "generated": ("health", "item", "list", "create"),
     "bare_fastapi": ("health", "item", "list", "create"),
     "flask_gunicorn": ("health", "item"),
 }
+# The model-serving comparison (ml_serving=yes): where each implementation predicts one track.
+ML_APPS = {
+    "generated": "/api/v1/predictions",  # micro-batches on (the default)
+    "generated_unbatched": "/api/v1/predictions",  # PREDICTION_MICROBATCH_MAX=1
+    "bare_fastapi": "/predict",  # bench/ml_bare_app.py
+    "flask_gunicorn": "/predict",  # bench/ml_flask_app.py
+}
+ML_BATCH_ROWS = 256  # the generated service's default PREDICTION_BATCH_MAX
+TRACKS = """
+import json, sys
+from {package}.predictions import train
+from {package}.predictions.schemas import FEATURES
+features, _ = train.make_tracks(int(sys.argv[1]), seed=7)
+print(json.dumps([dict(zip(FEATURES, map(float, row))) for row in features]))
+"""
 
 
 @dataclass(frozen=True)
@@ -72,10 +87,13 @@ class Plan:
     memory_requests: int  # to serve after the warm-up before memory is read again
     newcomer: bool  # also install a fresh render (warm cache) and run its test suite
     import_runs: int  # timed runs after an untimed first one (0: one run, timed)
+    ml_connections: tuple[int, ...]  # single-row predictions at each; the batch at the first
+    ml: bool = True  # the model-serving comparison (an ml_serving=yes render)
+    only_ml: bool = False  # that comparison alone (no database runs, no newcomer)
 
 
-FULL = Plan(("sqlite", "postgresql"), 1, 10, 1, 16, 1_000, 1_000_000, 100_000, True, 3)
-SMOKE = Plan(("sqlite",), 0, 1, 1, 4, 1_000, 2_000, 0, False, 0)
+FULL = Plan(("sqlite", "postgresql"), 1, 10, 1, 16, 1_000, 1_000_000, 100_000, True, 3, (16, 64))
+SMOKE = Plan(("sqlite",), 0, 1, 1, 4, 1_000, 2_000, 0, False, 0, (4, 8))
 
 
 def python_version(uv: str) -> str:
@@ -205,7 +223,7 @@ class Bench:
         bare = start_server(
             stack, "bare_fastapi", [*uvicorn, *UVICORN.split()], cwd=HERE, env=env, logs=work
         )
-        gunicorn = [*pin, str(baselines / "gunicorn"), *GUNICORN.split()]
+        gunicorn = [*pin, str(baselines / "gunicorn"), *GUNICORN.split(), "flask_app:app"]
         flask = start_server(stack, "flask_gunicorn", gunicorn, cwd=HERE, env=env, logs=work)
         servers = {"generated": generated, "bare_fastapi": bare, "flask_gunicorn": flask}
 
@@ -287,6 +305,100 @@ class Bench:
             },
         }
 
+    def ml_serving(self, stack: ExitStack) -> dict[str, Any]:
+        """The seeds' comparison: the generated prediction endpoint (with and without micro-batches)
+        next to a bare FastAPI endpoint and Flask + gunicorn calling the same artifact directly;
+        single-row requests at each of `ml_connections`, and the batch endpoint in rows/s."""
+        plan, work = self.plan, self.workdir / "ml"
+        log("ml_serving: render, install, train the model")
+        project = render(work, ml_serving="yes", python_version=self.python)
+        package = package_name(project)
+        bin_dir, baselines = self.install(project, "sqlite")
+        model_path = work / "genre-classifier.skops"
+        train = [bin_dir / "python", "-m", f"{package}.predictions.train", "--output", model_path]
+        run(train, cwd=project)
+        env = child_env(
+            DATABASE_URL=f"sqlite+aiosqlite:///{work / 'ml.db'}",
+            ENVIRONMENT="production",
+            SECRET_KEY=secrets.token_urlsafe(48),
+            LOG_LEVEL="WARNING",
+            ACCESS_TOKEN_EXPIRE_MINUTES="120",
+            MODEL_PATH=str(model_path),
+        )
+        run([bin_dir / "alembic", "upgrade", "head"], cwd=project, env=env)
+        pin = Cpus.pin(self.cpus.server)
+        generated = [*pin, str(bin_dir / "python"), "-m", "uvicorn", f"{package}.main:app"]
+        bare = [*pin, str(baselines / "python"), "-m", "uvicorn", "ml_bare_app:app"]
+        commands = {
+            "generated": ([*generated, *UVICORN.split()], project, env),
+            "generated_unbatched": (
+                [*generated, *UVICORN.split()],
+                project,
+                {**env, "PREDICTION_MICROBATCH_MAX": "1"},
+            ),
+            "bare_fastapi": ([*bare, *UVICORN.split()], HERE, env),
+            "flask_gunicorn": (
+                [*pin, str(baselines / "gunicorn"), *GUNICORN.split(), "ml_flask_app:app"],
+                HERE,
+                env,
+            ),
+        }
+        servers = {
+            app: start_server(stack, f"ml_{app}", command, cwd=cwd, env=app_env, logs=work)
+            for app, (command, cwd, app_env) in commands.items()
+        }
+        _, token = sign_up(servers["generated"].url, "ml@example.com")
+        tracks = json.loads(
+            run([bin_dir / "python", "-c", TRACKS.format(package=package), ML_BATCH_ROWS])
+        )
+        single = json.dumps(tracks[0])
+        targets = [
+            Target(
+                app,
+                f"single_{connections}",
+                servers[app].url + path,
+                method="POST",
+                body=single,
+                token=token if app.startswith("generated") else "",
+                connections=connections,
+            )
+            for connections in plan.ml_connections
+            for app, path in ML_APPS.items()
+        ]
+        batch = Target(
+            "generated",
+            "batch",
+            servers["generated"].url + "/api/v1/predictions/batch",
+            method="POST",
+            body=json.dumps({"rows": tracks}),
+            token=token,
+            connections=plan.ml_connections[0],
+        )
+        if plan.warmup_s:
+            log(f"ml_serving: warm-up, {plan.warmup_s}s per target")
+            for target in [*targets, batch]:
+                self.load.run(target, plan.warmup_s)
+        samples = self.load.rounds([*targets, batch], plan.rounds, plan.round_s)
+        results: dict[str, dict[str, Any]] = {app: {} for app in ML_APPS}
+        for target, runs in samples.items():
+            results[target.app][target.endpoint] = summarize(runs)
+        single_row = next(t for t in targets if t.app == "generated")  # at the batch's connections
+        batch_vs_single = [
+            b.rps * ML_BATCH_ROWS / s.rps
+            for b, s in zip(samples[batch], samples[single_row], strict=True)
+        ]
+        for server in servers.values():
+            server.check_alive()
+        return {
+            "batch_rows": ML_BATCH_ROWS,
+            "connections": list(plan.ml_connections),
+            "results": results,
+            "vs_flask": ratios({t: samples[t] for t in targets}, "flask_gunicorn"),
+            "batch_rows_per_s": round(results["generated"]["batch"]["rps"] * ML_BATCH_ROWS),
+            "batch_vs_single": round(statistics.median(batch_vs_single), 2),
+            "versions": versions(bin_dir, "fastapi uvicorn scikit-learn skops numpy"),
+        }
+
     def newcomer(self) -> dict[str, Any]:
         """What a newcomer waits for: the render, the install (warm cache), the test suite."""
         work = self.workdir / "newcomer"
@@ -311,8 +423,10 @@ class Bench:
         return figures
 
 
-def versions(bin_dir: Path) -> dict[str, str]:
-    names = "fastapi starlette pydantic uvicorn uvloop httptools sqlalchemy flask gunicorn"
+def versions(
+    bin_dir: Path,
+    names: str = "fastapi starlette pydantic uvicorn uvloop httptools sqlalchemy flask gunicorn",
+) -> dict[str, str]:
     code = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
     return dict(json.loads(run([bin_dir / "python", "-c", code, *names.split()])))
 
@@ -337,6 +451,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=ROOT / ".bench" / "work")
     parser.add_argument("--keep", action="store_true", help="keep the workdir (renders, venvs)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target misses too")
+    models = parser.add_mutually_exclusive_group()
+    models.add_argument("--ml-only", action="store_true", help="only the model-serving comparison")
+    models.add_argument("--no-ml", action="store_true", help="skip the model-serving comparison")
     return parser.parse_args(argv)
 
 
@@ -348,7 +465,11 @@ def main(argv: list[str] | None = None) -> int:
         databases=tuple(args.databases.split(",")) if args.databases else plan.databases,
         rounds=args.rounds or plan.rounds,
         round_s=args.seconds or plan.round_s,
+        ml=not args.no_ml,
+        only_ml=args.ml_only,
     )
+    if plan.only_ml:
+        plan = dataclasses.replace(plan, databases=())
     if "postgresql" in plan.databases and not postgres_answers():
         log("no PostgreSQL server answers on 127.0.0.1:5432: SQLite only")
         kept = tuple(name for name in plan.databases if name != "postgresql")
@@ -374,12 +495,16 @@ def main(argv: list[str] | None = None) -> int:
                 report.setdefault(
                     "versions", versions(args.workdir / database / "baselines-venv" / "bin")
                 )
-        report["newcomer"] = bench.newcomer()
+        if plan.ml:
+            with ExitStack() as stack:
+                report["ml"] = bench.ml_serving(stack)
+        if not plan.only_ml:
+            report["newcomer"] = bench.newcomer()
     finally:
         if not args.keep:
             shutil.rmtree(args.workdir, ignore_errors=True)
     report["errors"] = load.errors
-    report["targets"] = targets(report["databases"])
+    report["targets"] = targets(report["databases"], report.get("ml"))
     report["seconds"] = round(time.perf_counter() - started, 1)
     table = markdown(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -229,6 +229,7 @@ class Target:
     method: str = "GET"
     body: str = ""
     token: str = ""
+    connections: int = 0  # 0: the load's own number
 
 
 @dataclass
@@ -248,7 +249,7 @@ class Load:
             "--threads",
             "1",
             "--connections",
-            self.connections,
+            target.connections or self.connections,
             "--duration",
             f"{seconds}s",
             "--timeout",

@@ -9,9 +9,11 @@ from pathlib import Path
 
 CONTEXT = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
+PACKAGE = f"src/{CONTEXT['package_name']}"
 PRUNE = {
     "use_docker": ["Dockerfile", ".dockerignore", "compose.yaml"],
     "use_github_actions": [".github"],
+    "ml_serving": [f"{PACKAGE}/predictions", "tests/test_predictions.py"],
 }
 
 

@@ -20,7 +20,7 @@ CHOICES = {
     "database": ("sqlite", "postgresql"),
     "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
 }
-BOOLEANS = ("use_docker", "use_github_actions")
+BOOLEANS = ("use_docker", "use_github_actions", "ml_serving")
 MIN_COOKIECUTTER = (2, 7, 1)
 # These land inside Python and TOML string literals.
 FREE_TEXT = ("project_name", "description", "author_name")

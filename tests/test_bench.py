@@ -23,7 +23,7 @@ WRK_UNAVAILABLE = 3  # bench/run.py's exit status when wrk is missing and cannot
 @pytest.mark.timeout(180)
 def test_bench_smoke(tmp_path: Path, uv: str) -> None:
     output = tmp_path / "results.json"
-    command = [sys.executable, str(BENCH / "run.py"), "--smoke", "--output", str(output)]
+    command = [sys.executable, str(BENCH / "run.py"), "--smoke", "--no-ml", "--output", str(output)]
     result = subprocess.run(
         [*command, "--workdir", str(tmp_path / "work")],
         env={**os.environ, "UV": uv},
@@ -63,6 +63,52 @@ def test_bench_smoke(tmp_path: Path, uv: str) -> None:
     # The table is printed and written next to the JSON.
     table = output.with_suffix(".md").read_text()
     assert "| GET /api/v1/items/{id} | generated service |" in table
+    assert table in result.stdout
+    assert not (tmp_path / "work").exists(), "the work folder (renders, venvs) is removed"
+
+
+@pytest.mark.timeout(420)
+def test_bench_ml_smoke(tmp_path: Path, uv: str) -> None:
+    """The model-serving comparison alone: every implementation answers every request."""
+    output = tmp_path / "results.json"
+    command = [
+        sys.executable,
+        str(BENCH / "run.py"),
+        "--smoke",
+        "--ml-only",
+        "--output",
+        str(output),
+    ]
+    result = subprocess.run(
+        [*command, "--workdir", str(tmp_path / "work")],
+        env={**os.environ, "UV": uv},
+        capture_output=True,
+        text=True,
+        timeout=410,
+    )
+    if result.returncode == WRK_UNAVAILABLE:
+        require_or_skip(False, f"wrk cannot be had here: {result.stderr.strip()}", "REQUIRE_WRK")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+
+    report = json.loads(output.read_text())
+    assert report["errors"] == 0
+    assert report["databases"] == {}
+    ml = report["ml"]
+    connections = ml["connections"]
+    for app in ("generated", "generated_unbatched", "bare_fastapi", "flask_gunicorn"):
+        for count in connections:
+            figures = ml["results"][app][f"single_{count}"]
+            assert figures["requests"] > 0, (app, count)
+            assert figures["errors"] == 0, (app, count)
+            assert ml["vs_flask"][app][f"single_{count}"] > 0, (app, count)
+    assert ml["results"]["generated"]["batch"]["requests"] > 0
+    assert ml["batch_rows_per_s"] == round(ml["results"]["generated"]["batch"]["rps"] * 256)
+    assert {t["target"].split(",")[0] for t in report["targets"]} == {
+        "single-row predictions/s vs Flask + gunicorn",
+        "batch rows/s (256 a request) vs single-row predictions/s",
+    }
+    table = output.with_suffix(".md").read_text()
+    assert "| one track, " in table
     assert table in result.stdout
     assert not (tmp_path / "work").exists(), "the work folder (renders, venvs) is removed"
 

@@ -52,6 +52,21 @@ ALWAYS = [
 ]
 DOCKER = ["Dockerfile", ".dockerignore", "compose.yaml"]
 GITHUB = [".github/workflows/ci.yml"]
+PREDICTIONS = [
+    "src/{pkg}/predictions/__init__.py",
+    "src/{pkg}/predictions/batching.py",
+    "src/{pkg}/predictions/dependencies.py",
+    "src/{pkg}/predictions/model.py",
+    "src/{pkg}/predictions/router.py",
+    "src/{pkg}/predictions/schemas.py",
+    "src/{pkg}/predictions/service.py",
+    "src/{pkg}/predictions/train.py",
+    "tests/test_predictions.py",
+]
+# Words that only the predictions domain brings; a project without it has none of them.
+ML_TRACES = re.compile(
+    r"predictions|scikit-learn|sklearn|skops|MODEL_PATH|train-model", re.IGNORECASE
+)
 # Generated files are free of these; Jinja in the service's own HTML templates is meant to stay.
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
 JINJA_ALLOWED = {"index.html"}
@@ -98,6 +113,17 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     for name in GITHUB:
         assert (project / name).exists() == answers["use_github_actions"], name
     assert not (project / ".github").exists() or answers["use_github_actions"]
+    for name in PREDICTIONS:
+        assert (project / name.format(pkg="my_service")).exists() == answers["ml_serving"], name
+    traces = [
+        str(path.relative_to(project))
+        for path in iter_files(project)
+        if ML_TRACES.search(path.read_text(errors="replace"))
+    ]
+    if answers["ml_serving"]:
+        assert "## Serving the music-genre classifier" in (project / "README.md").read_text()
+    else:
+        assert traces == [], traces
     assert (project / "LICENSE").exists() == (answers["open_source_license"] != "Proprietary")
     assert leftovers(project) == []
     assert_data_files_parse(project)
@@ -111,6 +137,10 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     )
     driver = "asyncpg" if answers["database"] == "postgresql" else "aiosqlite"
     assert any(dep.startswith(driver) for dep in pyproject["project"]["dependencies"])
+    ml_deps = {"numpy", "scikit-learn", "skops"}
+    names = {re.split(r"[<>=\[ ]", dep)[0] for dep in pyproject["project"]["dependencies"]}
+    assert (ml_deps <= names) == answers["ml_serving"]
+    assert (ml_deps & names == set()) == (not answers["ml_serving"])
     if answers["open_source_license"] == "Proprietary":
         assert "license" not in pyproject["project"]
     else:

@@ -24,6 +24,9 @@ from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.db.models import Base
 from {{ cookiecutter.package_name }}.db.session import create_engine
 from {{ cookiecutter.package_name }}.main import create_app
+{%- if cookiecutter.ml_serving %}
+from {{ cookiecutter.package_name }}.predictions import train
+{%- endif %}
 from {{ cookiecutter.package_name }}.users.models import User
 
 from tests.helpers import RecordingNotifier, bearer, make_user
@@ -142,8 +145,20 @@ async def _create_schema(url: str) -> None:
     await engine.dispose()
 
 
+{%- if cookiecutter.ml_serving %}
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The genre classifier, trained once for the session (about a second)."""
+    path = tmp_path_factory.mktemp("model") / "genre-classifier.skops"
+    train.build(path, version="test")
+    return path
+{%- endif %}
+
+
 @pytest.fixture
-async def settings(database_url: str) -> Settings:
+async def settings(database_url: str{% if cookiecutter.ml_serving %}, model_path: Path{% endif %}) -> Settings:
     """Test settings on an emptied database."""
     engine = create_engine(database_url)
     async with engine.begin() as connection:
@@ -155,6 +170,9 @@ async def settings(database_url: str) -> Settings:
         environment="test",
         database_url=database_url,
         secret_key=SecretStr("test-secret-key-that-is-long-enough-0123456789"),
+{%- if cookiecutter.ml_serving %}
+        model_path=str(model_path),
+{%- endif %}
     )
 
 

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     # Traces go to this OTLP/HTTP collector when set (see core.tracing).
     otel_exporter_otlp_endpoint: str | None = None
     otel_service_name: str = "{{ cookiecutter.project_slug }}"
+{%- if cookiecutter.ml_serving %}
+    # The music-genre classifier (predictions/): its skops artifact and how it is served.
+    model_path: str = "models/genre-classifier.skops"
+    prediction_batch_max: int = Field(default=256, gt=0)
+    prediction_threads: int = Field(default=1, gt=0)
+    prediction_microbatch_max: int = Field(default=64, gt=0)  # 1: every row is a model call
+    prediction_microbatch_wait_ms: float = Field(default=0, ge=0, le=1000)
+    prediction_timeout_seconds: float = Field(default=10, gt=0)
+{%- endif %}
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -1,10 +1,13 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, {% if cookiecutter.ml_serving %}Depends, {% endif %}status
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.package_name }}.core.errors import ServiceUnavailableError
 from {{ cookiecutter.package_name }}.db.session import SessionDep
+{%- if cookiecutter.ml_serving %}
+from {{ cookiecutter.package_name }}.predictions.dependencies import get_model
+{%- endif %}
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -24,6 +27,9 @@ async def liveness() -> HealthStatus:
     responses={
         status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "The database does not answer"}
     },
+{%- if cookiecutter.ml_serving %}
+    dependencies=[Depends(get_model)],  # and a model is loaded (503 otherwise)
+{%- endif %}
 )
 async def readiness(session: SessionDep) -> HealthStatus:
     """The service can do its work: the database answers."""

@@ -1,0 +1,44 @@
+from typing import Any
+
+from fastapi import APIRouter, Depends, status
+
+from {{ cookiecutter.package_name }}.auth.dependencies import get_current_user
+from {{ cookiecutter.package_name }}.predictions.dependencies import BatchRows, ModelDep, PredictorDep
+from {{ cookiecutter.package_name }}.predictions.schemas import (
+    ModelInfo,
+    Music,
+    Prediction,
+    PredictionBatch,
+)
+from {{ cookiecutter.package_name }}.predictions.service import describe, lifespan
+
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "No model is loaded (`detail` says why)"}
+}
+
+# Every route needs a signed-in user, as the rest of the API; the lifespan loads the model.
+router = APIRouter(
+    prefix="/predictions",
+    tags=["predictions"],
+    dependencies=[Depends(get_current_user)],
+    responses=UNAVAILABLE,
+    lifespan=lifespan,
+)
+
+
+@router.post("")
+async def predict(music: Music, predictor: PredictorDep) -> Prediction:
+    """Classify one track as rock or hip-hop, with the probability of each genre."""
+    return await predictor.predict(music)
+
+
+@router.post("/batch")
+async def predict_batch(rows: BatchRows, predictor: PredictorDep) -> PredictionBatch:
+    """Classify up to PREDICTION_BATCH_MAX tracks in one call; the answers come in their order."""
+    return PredictionBatch(predictions=await predictor.predict_many(rows))
+
+
+@router.get("/model")
+async def describe_model(model: ModelDep) -> ModelInfo:
+    """What is being served: its version, artifact checksum, features, classes and metrics."""
+    return describe(model)
