@@ -53,7 +53,8 @@ async def appended_headers(middleware):
         sent.append(message)
 
     layer = middleware.cls(empty_response, *middleware.args, **middleware.kwargs)
-    await layer({"type": "http", "method": "GET", "path": "/", "headers": []}, None, capture)
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "scheme": "http"}
+    await layer(scope, None, capture)
     return sent[0]["headers"]
 
 
