@@ -144,7 +144,7 @@ async def test_two_processes_are_counted_together(settings: Settings, tmp_path: 
         for port in ports
     ]
     try:
-        clients = [AsyncClient(base_url=f"http://127.0.0.1:{port}") for port in ports]
+        clients = [AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) for port in ports]
         for client, server in zip(clients, servers, strict=True):
             await wait_until_serving(client, server)
         for client, count in zip(clients, (3, 4), strict=True):
