@@ -16,7 +16,7 @@ import anyio
 import numpy as np
 import pytest
 import sklearn
-from httpx2 import AsyncClient, TransportError
+from httpx2 import AsyncClient
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
@@ -25,7 +25,7 @@ from {{ cookiecutter.package_name }}.predictions import model, service, train
 from {{ cookiecutter.package_name }}.predictions.model import ModelUnavailableError
 from {{ cookiecutter.package_name }}.predictions.schemas import FEATURES, ROCK
 
-from tests.helpers import free_port, serve
+from tests.helpers import free_port, serve, wait_until_serving
 
 PREDICT = "/api/v1/predictions"
 BATCH = "/api/v1/predictions/batch"
@@ -52,19 +52,6 @@ def expected(model_path: Path, rows: list[dict[str, float]]) -> list[dict[str, A
             }
         )
     return answers
-
-
-async def wait_until_serving(client: AsyncClient, server: asyncio.subprocess.Process) -> None:
-    # Generous: without bytecode caches, importing scikit-learn and SciPy alone takes seconds.
-    for _ in range(1200):
-        assert server.returncode is None, "the server exited during start-up"
-        try:
-            if (await client.get("/health")).status_code == 200:
-                return
-        except TransportError:  # not listening yet
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError("the server did not start within 60 s")
 
 
 def copy_model(source: Path, target: Path) -> Path:
