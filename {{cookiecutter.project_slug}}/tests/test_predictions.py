@@ -319,7 +319,7 @@ async def test_health_answers_fast_while_a_large_batch_is_predicted(
                 before = time.perf_counter()
                 assert (await client.get("/health")).status_code == 200
                 latencies.append(time.perf_counter() - before)
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.005)
             response = await batch
             batch_seconds = time.perf_counter() - started
     finally:
@@ -327,8 +327,8 @@ async def test_health_answers_fast_while_a_large_batch_is_predicted(
         await server.wait()
     assert response.status_code == 200
     assert len(response.json()["predictions"]) == 256
-    # On the event loop, that batch would hold /health up for its whole duration.
-    assert batch_seconds > 0.15
-    assert len(latencies) >= 5
+    # On the event loop, that batch would hold /health up for its whole duration: one or two
+    # health checks would fit in it, each as slow as the batch.
+    assert len(latencies) >= 5, (batch_seconds, latencies)
     # The median, not the maximum: on a loaded machine any request can lose the CPU for a while.
     assert statistics.median(latencies) < 0.05, latencies

@@ -14,12 +14,17 @@ from sqlalchemy.ext.asyncio import (
 from starlette.requests import HTTPConnection
 
 
+# A writer waits for SQLite's lock as long as a request waits for a pooled connection
+# (SQLAlchemy's 30 s): a burst of writers on a busy machine can queue for more than 5 s.
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     # WAL lets readers work while one writer writes; the busy timeout makes writers queue
     # instead of failing with "database is locked"; SQLite leaves foreign keys off by default.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
