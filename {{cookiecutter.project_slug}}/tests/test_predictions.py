@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import sklearn
 from httpx2 import AsyncClient
+from prometheus_client.parser import text_string_to_metric_families
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
@@ -92,6 +93,39 @@ async def test_batch_answers_in_order(
     response = await client.post(BATCH, json={"rows": rows}, headers=auth_headers)
     assert response.status_code == 200, response.text
     assert response.json() == {"predictions": expected(model_path, rows)}
+
+
+async def prediction_samples(client: AsyncClient) -> dict[tuple[str, frozenset[Any]], float]:
+    text = (await client.get("/metrics")).text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("prediction")
+    }
+
+
+async def test_predictions_are_counted_by_genre_and_model_version(
+    client: AsyncClient, auth_headers: dict[str, str], model_path: Path
+) -> None:
+    rows = tracks(40)
+    before = await prediction_samples(client)
+    assert (await client.post(PREDICT, json=rows[0], headers=auth_headers)).is_success
+    assert (await client.post(BATCH, json={"rows": rows[1:]}, headers=auth_headers)).is_success
+    after = await prediction_samples(client)
+
+    def grown(name: str, **labels: str) -> float:
+        key = (name, frozenset(labels.items()))
+        return after.get(key, 0) - before.get(key, 0)
+
+    genres = [answer["genre"] for answer in expected(model_path, rows)]
+    for genre in ("rock", "hip-hop"):
+        assert grown("predictions_total", genre=genre, model_version="test") == genres.count(genre)
+    # Two model calls, of 1 and 39 rows: 40 rows in all, one of them in the "at most 1 row" bucket.
+    assert grown("prediction_batch_rows_count") == 2
+    assert grown("prediction_batch_rows_sum") == 40
+    assert grown("prediction_batch_rows_bucket", le="1.0") == 1
+    assert grown("prediction_inference_duration_seconds_count") == 2
 
 
 async def test_batch_above_the_limit_is_refused(

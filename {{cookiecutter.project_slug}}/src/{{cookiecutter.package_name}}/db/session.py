@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from starlette.requests import HTTPConnection
 
-
 # A writer waits for SQLite's lock as long as a request waits for a pooled connection
 # (SQLAlchemy's 30 s): a burst of writers on a busy machine can queue for more than 5 s.
 BUSY_TIMEOUT_MS = 30_000

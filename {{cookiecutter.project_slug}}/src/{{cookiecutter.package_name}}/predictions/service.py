@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import ServiceUnavailableError
-from {{ cookiecutter.package_name }}.predictions import model
+from {{ cookiecutter.package_name }}.predictions import metrics, model
 from {{ cookiecutter.package_name }}.predictions.batching import MicroBatcher, Rows
 from {{ cookiecutter.package_name }}.predictions.model import LoadedModel, ModelUnavailableError
 from {{ cookiecutter.package_name }}.predictions.schemas import (
@@ -111,7 +111,10 @@ class Predictor:
 
     async def _run(self, rows: Rows) -> list[Prediction]:
         loaded = await self.model()
-        return await anyio.to_thread.run_sync(loaded.predict, rows, limiter=self._threads)
+        started = time.perf_counter()
+        predictions = await anyio.to_thread.run_sync(loaded.predict, rows, limiter=self._threads)
+        metrics.record(predictions, time.perf_counter() - started)
+        return predictions
 
 
 def describe(loaded: LoadedModel) -> ModelInfo:
