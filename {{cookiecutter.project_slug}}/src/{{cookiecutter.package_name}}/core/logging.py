@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import Literal
 
 from opentelemetry import trace
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 # Set by ServiceMiddleware for the duration of each request.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -59,7 +59,7 @@ _trace_ids = TraceIdFilter()
 def _formatter(log_format: Literal["json", "text"]) -> logging.Formatter:
     if log_format == "text":
         return logging.Formatter(_TEXT_FORMAT)
-    return JsonFormatter(
+    return OrjsonFormatter(
         "{levelname}{name}{message}",
         style="{",
         rename_fields={"levelname": "level", "name": "logger"},

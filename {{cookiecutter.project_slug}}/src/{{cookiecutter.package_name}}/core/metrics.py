@@ -6,6 +6,8 @@ a scrape answered by any one of them adds up all of them.
 """
 
 import os
+from collections.abc import Callable
+from functools import cache
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,7 +22,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["CONTENT_TYPE_LATEST", "latest", "record_pool"]
+__all__ = ["CONTENT_TYPE_LATEST", "latest", "record_pool", "record_request"]
 
 # Labels hold route templates and known methods only: a raw path or id would make a series per
 # request and exhaust Prometheus' memory.
@@ -48,6 +50,24 @@ DB_POOL_IN_USE = Gauge(
 
 def method_label(method: str) -> str:
     return method if method in KNOWN_METHODS else "OTHER"
+
+
+@cache
+def _request_series(
+    method: str, route: str, status: int
+) -> tuple[Callable[[], None], Callable[[float], None]]:
+    # Looked up once per label set: `.labels()` checks and converts its values on every call.
+    # The label sets are bounded (see KNOWN_METHODS), so this cache is too.
+    return (
+        HTTP_REQUESTS.labels(method, route, status).inc,
+        HTTP_REQUEST_DURATION.labels(method, route).observe,
+    )
+
+
+def record_request(method: str, route: str, status: int, seconds: float) -> None:
+    count, observe = _request_series(method, route, status)
+    count()
+    observe(seconds)
 
 
 def record_pool(engine: AsyncEngine) -> None:

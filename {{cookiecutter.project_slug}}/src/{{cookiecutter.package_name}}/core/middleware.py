@@ -63,29 +63,28 @@ def _record(scope: Scope, root_path: str, method: str, status_code: int, start: 
     duration = perf_counter() - start
     route = route_of(scope, root_path)
     method = metrics.method_label(method)
-    metrics.HTTP_REQUESTS.labels(method, route, status_code).inc()
-    metrics.HTTP_REQUEST_DURATION.labels(method, route).observe(duration)
+    metrics.record_request(method, route, status_code, duration)
     if not access_logger.isEnabledFor(logging.INFO):
         return
     # Never the query string: browsers put tokens there.
     client = scope.get("client")
     path = scope["path"]
     duration_ms = round(duration * 1000, 2)
-    access_logger.info(
-        "%s %s %s %.2fms",
-        method,
-        path,
-        status_code,
-        duration_ms,
-        extra={
-            "method": method,
-            "route": route,
-            "path": path,
-            "status": status_code,
-            "duration_ms": duration_ms,
-            "client": client[0] if client else None,
-        },
+    extra = {
+        "method": method,
+        "route": route,
+        "path": path,
+        "status": status_code,
+        "duration_ms": duration_ms,
+        "client": client[0] if client else None,
+    }
+    # The record is made directly: Logger.info would walk the stack for the caller's file and
+    # line, a tenth of the line's cost, for fields no format prints.
+    args = (method, path, status_code, duration_ms)
+    record = access_logger.makeRecord(
+        access_logger.name, logging.INFO, __file__, 0, "%s %s %s %.2fms", args, None, extra=extra
     )
+    access_logger.handle(record)
 
 
 class ServiceMiddleware:
