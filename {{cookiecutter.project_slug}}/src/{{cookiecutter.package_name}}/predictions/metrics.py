@@ -1,5 +1,7 @@
 """What the model does, for Prometheus: answers per genre and model version, and each model call."""
 
+from collections import Counter as Tally
+
 from prometheus_client import Counter, Histogram
 
 from {{ cookiecutter.package_name }}.predictions.schemas import Prediction
@@ -22,5 +24,7 @@ BATCH_ROWS = Histogram(
 def record(predictions: list[Prediction], seconds: float) -> None:
     INFERENCE_DURATION.observe(seconds)
     BATCH_ROWS.observe(len(predictions))
-    for prediction in predictions:
-        PREDICTIONS.labels(prediction.genre, prediction.model_version).inc()
+    # One update per genre and version, not per row: a batch holds hundreds of rows.
+    tally = Tally((prediction.genre, prediction.model_version) for prediction in predictions)
+    for (genre, model_version), count in tally.items():
+        PREDICTIONS.labels(genre, model_version).inc(count)

@@ -17,8 +17,8 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 }
 
 # Every route needs a valid access token, as the rest of the API. The token's signature and expiry
-# are checked, not the account: a prediction reads no data of the user's, and a database round trip
-# per prediction would cost more than the model (a third of the throughput). A deactivated
+# are checked, not the account: a prediction reads no data of the user's, and loading the user
+# cost two thirds of the single-track throughput (a database round trip each). A deactivated
 # account's token therefore predicts until it expires (ACCESS_TOKEN_EXPIRE_MINUTES).
 # The lifespan loads the model.
 router = APIRouter(
