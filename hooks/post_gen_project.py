@@ -15,6 +15,9 @@ PRUNE = {
     "use_github_actions": [".github"],
     "ml_serving": [f"{PACKAGE}/predictions", "tests/test_predictions.py"],
 }
+# What only broker=redis needs, and what only broker=none does.
+REDIS_ONLY = [f"{PACKAGE}/broker", f"{PACKAGE}/worker.py", "tests/test_scale_out.py"]
+NONE_ONLY = ["tests/test_single_process.py"]
 
 
 def remove(path: Path) -> None:
@@ -30,6 +33,8 @@ def main() -> None:
         if not CONTEXT[option]:
             for name in paths:
                 remove(root / name)
+    for name in NONE_ONLY if CONTEXT["broker"] == "redis" else REDIS_ONLY:
+        remove(root / name)
     if CONTEXT["open_source_license"] == "Proprietary":
         remove(root / "LICENSE")
 

@@ -19,6 +19,7 @@ CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "database": ("sqlite", "postgresql"),
     "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
+    "broker": ("none", "redis"),
 }
 BOOLEANS = ("use_docker", "use_github_actions", "ml_serving")
 MIN_COOKIECUTTER = (2, 7, 1)

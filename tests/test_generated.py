@@ -120,9 +120,9 @@ def test_generated_browser_tests_run_here() -> None:
     )
 
 
-def postgres_answers() -> bool:
+def port_answers(port: int) -> bool:
     try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
     except OSError:
         return False
     return True
@@ -146,13 +146,16 @@ def prepare(render, tmp_path: Path, variant: dict[str, object]) -> tuple[Path, s
     require_or_skip(
         python is not None, f"no Python {variant['python_version']} here", "REQUIRE_ALL_PYTHONS"
     )
-    env = {}
+    env: dict[str, str] = {}
     if variant["database"] == "postgresql":
-        require_or_skip(postgres_answers(), "no PostgreSQL on 127.0.0.1:5432", "REQUIRE_POSTGRES")
+        require_or_skip(port_answers(5432), "no PostgreSQL on 127.0.0.1:5432", "REQUIRE_POSTGRES")
         env = {
             "DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:5432/my_service",
             "REQUIRE_POSTGRES": "1",
         }
+    if variant.get("broker") == "redis":
+        require_or_skip(port_answers(6379), "no Redis on 127.0.0.1:6379", "REQUIRE_REDIS")
+        env["REQUIRE_REDIS"] = "1"
     assert python is not None
     return render(tmp_path, **variant), python, env
 
@@ -171,7 +174,8 @@ def test_generated_project_passes_its_checks(
     passed = r"\d+ passed" if browser else r"\d+ passed, \d+ deselected"
     closing = rf"^=*\s*{passed} in [\d.]+s( \([\d:]+\))?\s*=*$"  # "(0:01:06)" past a minute
     assert re.search(closing, suite, re.MULTILINE), suite[-3000:]
-    expected_database = "127.0.0.1:5432/my_service_test_" if env else "sqlite+aiosqlite:///"
+    postgres = variant["database"] == "postgresql"
+    expected_database = "127.0.0.1:5432/my_service_test_" if postgres else "sqlite+aiosqlite:///"
     assert f"database: {expected_database}" in suite
     run([str(bin_dir / "ruff"), "check", "."], cwd=project)
     run([str(bin_dir / "ruff"), "format", "--check", "."], cwd=project)

@@ -25,6 +25,7 @@ BAD_ANSWERS = [
     ({"version": "1.0-beta"}, "version", "PEP 440"),
     ({"description": 'says "hi"'}, "description", "quote"),
     ({"database": "mysql"}, "database", "sqlite"),
+    ({"broker": "kafka"}, "broker", "redis"),
     ({"python_version": "2.7"}, "python_version", "3.12"),
     ({"open_source_license": "GPL"}, "open_source_license", "MIT"),
 ]

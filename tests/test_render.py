@@ -63,6 +63,20 @@ PREDICTIONS = [
     "src/{pkg}/predictions/train.py",
     "tests/test_predictions.py",
 ]
+REDIS = [
+    "src/{pkg}/broker/__init__.py",
+    "src/{pkg}/broker/client.py",
+    "src/{pkg}/broker/events.py",
+    "src/{pkg}/broker/jobs.py",
+    "src/{pkg}/broker/limits.py",
+    "src/{pkg}/worker.py",
+    "tests/test_scale_out.py",
+]
+SINGLE_PROCESS = ["tests/test_single_process.py"]
+# What only broker=redis brings (broker=none's refusal of several processes may name the option).
+REDIS_TRACES = re.compile(
+    r"REDIS_URL|redis://|taskiq.redis|gunicorn -w|uvicorn.worker|make worker|JOB_REDELIVERY"
+)
 # Words that only the predictions domain brings; a project without it has none of them.
 ML_TRACES = re.compile(
     r"predictions|scikit-learn|sklearn|skops|MODEL_PATH|train-model", re.IGNORECASE
@@ -115,11 +129,18 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     assert not (project / ".github").exists() or answers["use_github_actions"]
     for name in PREDICTIONS:
         assert (project / name.format(pkg="my_service")).exists() == answers["ml_serving"], name
-    traces = [
-        str(path.relative_to(project))
+    redis = answers["broker"] == "redis"
+    for name in REDIS:
+        assert (project / name.format(pkg="my_service")).exists() == redis, name
+    for name in SINGLE_PROCESS:
+        assert (project / name).exists() != redis, name
+    texts = {
+        str(path.relative_to(project)): path.read_text(errors="replace")
         for path in iter_files(project)
-        if ML_TRACES.search(path.read_text(errors="replace"))
-    ]
+    }
+    if not redis:
+        assert [name for name, text in texts.items() if REDIS_TRACES.search(text)] == []
+    traces = [name for name, text in texts.items() if ML_TRACES.search(text)]
     if answers["ml_serving"]:
         assert "## Serving the music-genre classifier" in (project / "README.md").read_text()
     else:
@@ -141,6 +162,9 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     names = {re.split(r"[<>=\[ ]", dep)[0] for dep in pyproject["project"]["dependencies"]}
     assert (ml_deps <= names) == answers["ml_serving"]
     assert (ml_deps & names == set()) == (not answers["ml_serving"])
+    redis_deps = {"redis", "taskiq-redis", "gunicorn", "uvicorn-worker"}
+    assert (redis_deps <= names) == redis
+    assert (redis_deps & names == set()) == (not redis)
     if answers["open_source_license"] == "Proprietary":
         assert "license" not in pyproject["project"]
     else:
@@ -154,11 +178,16 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
         )
         compose = yaml.safe_load((project / "compose.yaml").read_text())
         assert ("db" in compose["services"]) == (answers["database"] == "postgresql")
+        assert ("redis" in compose["services"]) == redis
+        assert ("worker" in compose["services"]) == redis
     if answers["use_github_actions"]:
         workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
         check = workflow["jobs"]["check"]
         assert check["env"]["UV_PYTHON"] == answers["python_version"]
-        assert ("services" in check) == (answers["database"] == "postgresql")
+        services = set(check.get("services", {}))
+        assert ("postgres" in services) == (answers["database"] == "postgresql")
+        assert ("redis" in services) == redis
+        assert (check["env"].get("REQUIRE_REDIS") == "1") == redis
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,22 @@
 """Fixtures: one database per test session, emptied before each test; the app, a client, a user."""
 
-{% if cookiecutter.database == "postgresql" -%}
+{% if cookiecutter.broker == "redis" -%}
+import asyncio
+{% endif -%}
+{% if cookiecutter.database == "postgresql" or cookiecutter.broker == "redis" -%}
 import os
 import uuid
 {% endif -%}
 from collections.abc import AsyncIterator, Iterator
+{%- if cookiecutter.broker == "redis" %}
+from concurrent.futures import ThreadPoolExecutor
+{%- endif %}
 from pathlib import Path
 
 import pytest
+{%- if cookiecutter.broker == "redis" %}
+import redis
+{%- endif %}
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx2 import ASGITransport, AsyncClient
@@ -18,11 +27,19 @@ from pydantic import SecretStr
 from sqlalchemy import make_url, text
 {%- endif %}
 from sqlalchemy.ext.asyncio import AsyncSession
+{%- if cookiecutter.broker == "redis" %}
+from taskiq.acks import AcknowledgeType
+from taskiq.receiver import Receiver
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.core import security
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.db.models import Base
 from {{ cookiecutter.package_name }}.db.session import create_engine
+{%- if cookiecutter.broker == "redis" %}
+from {{ cookiecutter.package_name }}.jobs.context import JobContext
+from {{ cookiecutter.package_name }}.jobs.queue import create_jobs
+{%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 {%- if cookiecutter.ml_serving %}
 from {{ cookiecutter.package_name }}.predictions import train
@@ -157,8 +174,27 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 {%- endif %}
 
 
+{%- if cookiecutter.broker == "redis" %}
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis at REDIS_URL: the tests skip without one, and fail when REQUIRE_REDIS=1."""
+    url = Settings(_env_file=None).redis_url
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+            client.ping()
+    except redis.RedisError as error:
+        reason = f"no Redis answers at {url} ({type(error).__name__})"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but {reason}")
+        pytest.skip(reason)
+    return url
+{%- endif %}
+
+
 @pytest.fixture
-async def settings(database_url: str{% if cookiecutter.ml_serving %}, model_path: Path{% endif %}) -> Settings:
+async def settings(database_url: str{% if cookiecutter.ml_serving %}, model_path: Path{% endif %}{% if cookiecutter.broker == "redis" %}, redis_url: str{% endif %}) -> Settings:
     """Test settings on an emptied database."""
     engine = create_engine(database_url)
     async with engine.begin() as connection:
@@ -170,6 +206,10 @@ async def settings(database_url: str{% if cookiecutter.ml_serving %}, model_path
         environment="test",
         database_url=database_url,
         secret_key=SecretStr("test-secret-key-that-is-long-enough-0123456789"),
+{%- if cookiecutter.broker == "redis" %}
+        redis_url=redis_url,
+        redis_key_prefix=f"test-{uuid.uuid4().hex[:12]}",  # each test its own channels and keys
+{%- endif %}
 {%- if cookiecutter.ml_serving %}
         model_path=str(model_path),
 {%- endif %}
@@ -186,6 +226,34 @@ async def app(settings: Settings, notifier: RecordingNotifier) -> AsyncIterator[
     app = create_app(settings, notifier=notifier)
     async with LifespanManager(app):
         yield app
+
+
+{%- if cookiecutter.broker == "redis" %}
+
+
+@pytest.fixture
+async def worker(
+    app: FastAPI, settings: Settings, notifier: RecordingNotifier
+) -> AsyncIterator[None]:
+    """A job worker in this process, with the app's database and the recording notifier."""
+    jobs = create_jobs(settings, worker=True)
+    jobs.use(JobContext(app.state.session_factory, notifier))
+    jobs.broker.is_worker_process = True
+    stop = asyncio.Event()
+    with ThreadPoolExecutor(1) as executor:
+        receiver = Receiver(jobs.broker, executor, ack_type=AcknowledgeType.WHEN_EXECUTED)
+        listening = asyncio.create_task(receiver.listen(stop))
+        yield
+        stop.set()
+        await listening
+    await jobs.broker.shutdown()
+{%- else %}
+
+
+@pytest.fixture
+def worker() -> None:
+    """Jobs run in the process that enqueues them (broker=none): there is no worker to start."""
+{%- endif %}
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
 """Helpers shared by the test modules."""
 
 import asyncio
+import os
+import signal
 import socket
-from asyncio.subprocess import Process
-from collections.abc import AsyncIterator
+import sys
+from asyncio.subprocess import PIPE, STDOUT, Process
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from asgi_lifespan import LifespanManager
@@ -79,3 +82,86 @@ async def wait_until_serving(client: AsyncClient, server: Process) -> None:
             pass
         await asyncio.sleep(0.05)
     raise AssertionError("the server did not start within 60 s")
+
+
+async def eventually(condition: Callable[[], bool], within: float = 5) -> None:
+    """Wait until `condition()` holds, for what happens after a response (jobs, events)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"still not true after {within} s"
+        await asyncio.sleep(0.02)
+
+
+def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The environment of a process a test starts: the test's database{% if cookiecutter.broker == "redis" %}, Redis keys{% endif %} and secret."""
+    return (
+        os.environ
+        | {
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": settings.secret_key.get_secret_value(),
+            "ENVIRONMENT": "test",
+{%- if cookiecutter.broker == "redis" %}
+            "REDIS_URL": settings.redis_url,
+            "REDIS_KEY_PREFIX": settings.redis_key_prefix,
+{%- endif %}
+        }
+        | overrides
+    )
+
+
+class Running:
+    """A process started by a test, what it prints collected line by line as it comes."""
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._reading = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        async for line in self.process.stdout:
+            self.lines.append(line.decode())
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in self.lines)
+
+    async def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Signal it, wait for it to exit, return all it printed."""
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        await asyncio.wait_for(self.process.wait(), timeout=30)
+        await self._reading
+        return "".join(self.lines)
+
+
+@asynccontextmanager
+async def running(*command: str, env: dict[str, str]) -> AsyncIterator[Running]:
+    """Run `command` for the block; kill it at the end if it still runs."""
+    process = await asyncio.create_subprocess_exec(*command, env=env, stdout=PIPE, stderr=STDOUT)
+    started = Running(process)
+    try:
+        yield started
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await started.stop()
+
+
+def uvicorn(port: int, *options: str) -> tuple[str, ...]:
+    """The command that serves the app on `port` as the project does, with the test's Python."""
+    return (
+        *(sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"),
+        *("--port", str(port), "--no-access-log", *options),
+    )
+
+
+@asynccontextmanager
+async def server(env: dict[str, str], *options: str) -> AsyncIterator[tuple[AsyncClient, Running]]:
+    """A real uvicorn process, once it answers, and a client for it."""
+    port = free_port()
+    async with (
+        running(*uvicorn(port, *options), env=env) as process,
+        AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
+    ):
+        await wait_until_serving(client, process.process)
+        yield client, process

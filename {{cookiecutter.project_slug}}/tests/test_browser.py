@@ -96,6 +96,9 @@ def base_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "DATABASE_URL": database_url,
         "SECRET_KEY": "browser-tests-secret-key-that-is-long-enough",
         "DOCS_ENABLED": "true",
+{%- if cookiecutter.broker == "redis" %}
+        "REDIS_KEY_PREFIX": f"test-browser-{port}",  # its own keys, not the service's
+{%- endif %}
     }
     with (workdir / "uvicorn.log").open("w+") as log:
         server = subprocess.Popen(

@@ -1,9 +1,12 @@
 """The items WebSocket, through Starlette's test client (httpx has no WebSocket support)."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -16,6 +19,16 @@ from tests.helpers import PASSWORD
 def sync_client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+@contextmanager
+def events(client: TestClient, url: str, **options: Any) -> Iterator[WebSocketTestSession]:
+    with client.websocket_connect(url, **options) as socket:
+{%- if cookiecutter.broker == "redis" %}
+        # The first message says the subscription is live: nothing is missed from now on.
+        assert socket.receive_json() == {"type": "resync"}
+{%- endif %}
+        yield socket
 
 
 def sign_up(client: TestClient, email: str) -> dict[str, str]:
@@ -31,7 +44,7 @@ def test_events_follow_the_callers_items(sync_client: TestClient) -> None:
     bob = sign_up(sync_client, "bob@example.com")
     headers = {"Authorization": f"Bearer {alice['token']}"}
 
-    with sync_client.websocket_connect(f"/api/v1/items/events?token={alice['token']}") as socket:
+    with events(sync_client, f"/api/v1/items/events?token={alice['token']}") as socket:
         bob_headers = {"Authorization": f"Bearer {bob['token']}"}
         assert (
             sync_client.post(
@@ -57,7 +70,7 @@ def test_events_take_the_token_from_an_authorization_header(sync_client: TestCli
     """For non-browser clients: no token in the URL at all."""
     alice = sign_up(sync_client, "alice@example.com")
     headers = {"Authorization": f"Bearer {alice['token']}"}
-    with sync_client.websocket_connect("/api/v1/items/events", headers=headers) as socket:
+    with events(sync_client, "/api/v1/items/events", headers=headers) as socket:
         created = sync_client.post("/api/v1/items", json={"title": "Mine"}, headers=headers).json()
         assert socket.receive_json() == {"type": "item.created", "item": created}
 

@@ -1,7 +1,6 @@
 """`/metrics`: Prometheus text, labelled by route template, summed over processes, guarded."""
 
 import asyncio
-import os
 import sys
 import uuid
 from asyncio.subprocess import DEVNULL
@@ -14,7 +13,7 @@ from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 
-from tests.helpers import free_port, serve, wait_until_serving
+from tests.helpers import free_port, process_env, serve, wait_until_serving
 
 ITEM_ROUTE = "/api/v1/items/{item_id}"
 
@@ -127,11 +126,7 @@ def test_credentials_come_in_pairs() -> None:
 
 async def test_two_processes_are_counted_together(settings: Settings, tmp_path: Path) -> None:
     """prometheus-client's multiprocess mode: either process's scrape adds up both."""
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key.get_secret_value(),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-    }
+    env = process_env(settings, ENVIRONMENT="local", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     ports = [free_port(), free_port()]
     servers = [
         await asyncio.create_subprocess_exec(

@@ -3,7 +3,6 @@
 import asyncio
 import hashlib
 import json
-import os
 import re
 import shutil
 import statistics
@@ -26,7 +25,7 @@ from {{ cookiecutter.package_name }}.predictions import model, service, train
 from {{ cookiecutter.package_name }}.predictions.model import ModelUnavailableError
 from {{ cookiecutter.package_name }}.predictions.schemas import FEATURES, ROCK
 
-from tests.helpers import free_port, serve, wait_until_serving
+from tests.helpers import free_port, process_env, serve, wait_until_serving
 
 PREDICT = "/api/v1/predictions"
 BATCH = "/api/v1/predictions/batch"
@@ -330,13 +329,8 @@ async def test_health_answers_fast_while_a_large_batch_is_predicted(
     knn = KNeighborsClassifier(algorithm="brute").fit(features, genres)
     model.save(knn, slow, name="slow", model_version="1", metrics={})
     port = free_port()
-    env = os.environ | {
-        "DATABASE_URL": settings.database_url,
-        "SECRET_KEY": settings.secret_key.get_secret_value(),
-        "ENVIRONMENT": "test",
-        "MODEL_PATH": str(slow),
-        "OMP_NUM_THREADS": "1",  # one core for the model, as PREDICTION_THREADS=1 means
-    }
+    # One core for the model, as PREDICTION_THREADS=1 means.
+    env = process_env(settings, MODEL_PATH=str(slow), OMP_NUM_THREADS="1")
     command = [sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"]
     server = await asyncio.create_subprocess_exec(*command, "--port", str(port), env=env)
     try:

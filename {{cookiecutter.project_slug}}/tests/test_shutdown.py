@@ -1,16 +1,19 @@
-"""Graceful shutdown of the real server: SIGTERM lets in-flight requests finish."""
+"""Graceful shutdown of the real server: SIGTERM lets in-flight requests finish and tells
+WebSocket clients to reconnect elsewhere."""
 
 import asyncio
-import os
 import signal
 import sys
 from asyncio.subprocess import PIPE, STDOUT
 
+import pytest
 from httpx2 import AsyncClient
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 
-from tests.helpers import PASSWORD, free_port, wait_until_serving
+from tests.helpers import PASSWORD, free_port, process_env, server, wait_until_serving
 
 
 async def test_sigterm_finishes_in_flight_requests(settings: Settings) -> None:
@@ -24,12 +27,7 @@ async def test_sigterm_finishes_in_flight_requests(settings: Settings) -> None:
             "--port",
             str(port),
         ),
-        env=os.environ
-        | {
-            "DATABASE_URL": settings.database_url,
-            "SECRET_KEY": settings.secret_key.get_secret_value(),
-            "ENVIRONMENT": "test",
-        },
+        env=process_env(settings),
         stdout=PIPE,
         stderr=STDOUT,
     )
@@ -58,3 +56,25 @@ async def test_sigterm_finishes_in_flight_requests(settings: Settings) -> None:
     assert "Application shutdown complete" in output
     assert "Database connections closed" in output
     assert "Traceback" not in output
+
+
+async def test_sigterm_closes_sockets_with_service_restart(settings: Settings) -> None:
+    """Code 1012 (service restart): the client reconnects, to another replica."""
+    async with server(process_env(settings)) as (client, process):
+        user = {"email": "ada@example.com", "password": PASSWORD}
+        assert (await client.post("/api/v1/users", json=user)).status_code == 201
+        form = {"username": user["email"], "password": PASSWORD}
+        token = (await client.post("/api/v1/auth/token", data=form)).json()["access_token"]
+        url = f"{client.base_url}/api/v1/items/events".replace("http", "ws", 1)
+        async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}) as socket:
+            process.process.send_signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(_until_closed(socket), timeout=30)
+        output = await process.stop()
+    assert closed.value.rcvd is not None, output
+    assert closed.value.rcvd.code == 1012, output
+
+
+async def _until_closed(socket: ClientConnection) -> None:
+    while True:  # broker=redis says resync first
+        await socket.recv()

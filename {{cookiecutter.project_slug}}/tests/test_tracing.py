@@ -111,8 +111,8 @@ async def test_a_request_is_traced_with_its_queries(
     assert [getattr(r, "trace_id", None) for r in access] == [TRACE_ID]
 
 
-def test_without_an_endpoint_the_sdk_is_not_even_imported() -> None:
-    probe = "import sys, {{ cookiecutter.package_name }}.main; print(sorted(m for m in sys.modules if m.startswith('opentelemetry.sdk')))"
+def test_without_an_endpoint_the_tracing_sdk_is_not_even_imported() -> None:
+    probe = "import sys, {{ cookiecutter.package_name }}.main; print(sorted(m for m in sys.modules if m.startswith(('opentelemetry.sdk.trace', 'opentelemetry.exporter'))))"
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import logging
 
@@ -9,7 +10,7 @@ from starlette.types import Message
 from {{ cookiecutter.package_name }}.core.notifications import LogNotifier
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.helpers import PASSWORD, RecordingNotifier
+from tests.helpers import PASSWORD, RecordingNotifier, eventually
 
 SIGNUP = {"email": "New.User@Example.com", "password": PASSWORD, "full_name": "New User"}
 
@@ -52,22 +53,47 @@ async def test_signup_invalid_is_422(client: AsyncClient, payload: dict[str, obj
     assert "detail" in response.json()
 
 
-async def test_signup_schedules_welcome_notification(
-    client: AsyncClient, notifier: RecordingNotifier
+async def test_signup_welcomes_the_user_once(
+    client: AsyncClient, notifier: RecordingNotifier, worker: None, app: FastAPI
 ) -> None:
     response = await client.post("/api/v1/users", json=SIGNUP)
     assert response.status_code == 201
+    await eventually(lambda: notifier.welcomed == ["new.user@example.com"])
+    # A redelivered job finds the welcome recorded and sends nothing.
+    await app.state.jobs.send_welcome.kiq(response.json()["id"])
+    await asyncio.sleep(0.2)
     assert notifier.welcomed == ["new.user@example.com"]
 
 
-async def test_welcome_notification_runs_after_the_response(app: FastAPI) -> None:
-    """Drive the ASGI app directly and record the order: response first, notification after."""
+async def test_a_failed_welcome_is_retried(
+    client: AsyncClient, notifier: RecordingNotifier, worker: None
+) -> None:
+    """The notifier fails once: the job runs again after a backoff, and the welcome goes out."""
+    failures = [ConnectionError("the mail server went away")]
+    send = notifier.send_welcome
+
+    async def flaky(*, email: str, full_name: str | None) -> None:
+        if failures:
+            raise failures.pop()
+        await send(email=email, full_name=full_name)
+
+    notifier.send_welcome = flaky  # type: ignore[method-assign]
+    response = await client.post("/api/v1/users", json=SIGNUP)
+    assert response.status_code == 201
+    await eventually(lambda: notifier.welcomed == ["new.user@example.com"], within=10)
+    assert failures == []
+
+
+async def test_welcome_job_is_enqueued_after_the_response(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drive the ASGI app directly and record the order: response first, job after."""
     events: list[str] = []
 
-    async def send_welcome(*, email: str, full_name: str | None) -> None:
-        events.append("notified")
+    async def enqueue(user_id: int) -> None:
+        events.append("enqueued")
 
-    app.state.notifier.send_welcome = send_welcome
+    monkeypatch.setattr(app.state.jobs.send_welcome, "kiq", enqueue)
     body = json.dumps(SIGNUP).encode()
     sent_request = False
 
@@ -97,7 +123,7 @@ async def test_welcome_notification_runs_after_the_response(app: FastAPI) -> Non
         "state": {},
     }
     await app(scope, receive, send)
-    assert events.index("notified") > events.index("http.response.body")
+    assert events.index("enqueued") > events.index("http.response.body")
 
 
 async def test_log_notifier_logs_the_welcome(caplog: pytest.LogCaptureFixture) -> None:

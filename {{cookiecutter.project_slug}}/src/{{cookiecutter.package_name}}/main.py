@@ -14,6 +14,10 @@ from fastapi.telemetry import TelemetryConfig
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.api import api_router
 from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiter
+{%- if cookiecutter.broker == "redis" %}
+from {{ cookiecutter.package_name }}.broker.events import RedisItemEvents
+from {{ cookiecutter.package_name }}.broker.limits import SharedAttemptCounter
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME, Settings
 from {{ cookiecutter.package_name }}.core.errors import register_exception_handlers
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
@@ -25,7 +29,11 @@ from {{ cookiecutter.package_name }}.db.session import (
     create_session_factory,
 )
 from {{ cookiecutter.package_name }}.health.router import router as health_router
+{%- if cookiecutter.broker == "none" %}
 from {{ cookiecutter.package_name }}.items.events import ItemEvents
+{%- endif %}
+from {{ cookiecutter.package_name }}.jobs.context import JobContext
+from {{ cookiecutter.package_name }}.jobs.queue import create_jobs
 from {{ cookiecutter.package_name }}.metrics.router import router as metrics_router
 from {{ cookiecutter.package_name }}.pages.docs import add_docs
 from {{ cookiecutter.package_name }}.pages.router import router as pages_router
@@ -36,12 +44,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+{%- if cookiecutter.broker == "none" %}
+# The exit status that tells uvicorn's and gunicorn's supervisors not to start the worker again.
+STARTUP_FAILURE = 3
+{%- endif %}
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the database engine for the app's lifetime; dispose of its connections on shutdown."""
-    engine = create_engine(app.state.settings.database_url)
+    settings: Settings = app.state.settings
+    engine = create_engine(settings.database_url)
     record_pool(engine)
     provider: TracerProvider | None = app.state.tracer_provider
     if provider is not None:
@@ -49,9 +62,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
         tracing.trace_statements(engine, provider)
     app.state.session_factory = create_session_factory(engine)
+    app.state.jobs.use(JobContext(app.state.session_factory, app.state.notifier))
     try:
-        yield
+        async with app.state.item_events.running():
+            yield
     finally:
+        await app.state.jobs.broker.shutdown()
         await engine.dispose()
         logger.info("Database connections closed")
         if provider is not None:
@@ -79,6 +95,16 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     settings = settings or Settings()
     provider = create_tracer_provider(settings)
     configure_logging(settings.log_level, settings.log_format, trace_ids=provider is not None)
+{%- if cookiecutter.broker == "none" %}
+    if settings.web_concurrency > 1:
+        logger.critical(
+            "WEB_CONCURRENCY=%d: this service keeps its item events, login limits and jobs in "
+            "one process (it was generated with broker=none), so it runs as one process. Unset "
+            "WEB_CONCURRENCY, or generate the service with broker=redis to run several.",
+            settings.web_concurrency,
+        )
+        raise SystemExit(STARTUP_FAILURE)
+{%- endif %}
 
     app = FastAPI(
         title=PROJECT_NAME,
@@ -94,10 +120,16 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     app.state.settings = settings
     app.state.tracer_provider = provider
     app.state.notifier = notifier or LogNotifier()
-    app.state.item_events = ItemEvents()
+{%- if cookiecutter.broker == "redis" %}
+    app.state.item_events = RedisItemEvents(settings)
     app.state.login_rate_limiter = LoginRateLimiter(
-        settings.login_rate_limit, settings.rate_limit_storage_url
+        settings.login_rate_limit, SharedAttemptCounter(settings)
     )
+{%- else %}
+    app.state.item_events = ItemEvents()
+    app.state.login_rate_limiter = LoginRateLimiter(settings.login_rate_limit)
+{%- endif %}
+    app.state.jobs = create_jobs(settings)
 
     register_exception_handlers(app)
     if settings.cors_origins:  # with none allowed, CORSMiddleware would only cost time

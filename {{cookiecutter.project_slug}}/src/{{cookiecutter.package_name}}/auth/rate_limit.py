@@ -1,32 +1,40 @@
 """Login attempts, limited per client address and per account with the `limits` library.
 
-The default storage lives in the process: with several workers or instances, point
-`RATE_LIMIT_STORAGE_URL` at a shared store (for example `async+redis://host:6379`).
+With broker=none attempts are counted in the process's memory, which is all there is; with
+broker=redis in Redis, shared by every process (broker/limits.py).
 """
 
 import math
 import time
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends
-from limits import parse
+from limits import RateLimitItem, WindowStats, parse
+from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from starlette.requests import HTTPConnection
 
 from {{ cookiecutter.package_name }}.core.errors import RateLimitedError
 
 
+class AttemptCounter(Protocol):
+    """What LoginRateLimiter needs of a `limits` rate limiter."""
+
+    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats: ...
+
+
 class LoginRateLimiter:
-    def __init__(self, rate: str, storage_url: str) -> None:
+    def __init__(self, rate: str, counter: AttemptCounter | None = None) -> None:
         self._rate = parse(rate)
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_url))
+        self._counter = counter or MovingWindowRateLimiter(MemoryStorage())
 
     async def hit(self, *, client: str, account: str) -> None:
         """Count one attempt, failed or not; raise RateLimitedError once either is over the rate."""
         for key in (f"client:{client}", f"account:{account}"):
-            if not await self._limiter.hit(self._rate, "login", key):
-                window = await self._limiter.get_window_stats(self._rate, "login", key)
+            if not await self._counter.hit(self._rate, "login", key):
+                window = await self._counter.get_window_stats(self._rate, "login", key)
                 raise RateLimitedError(
                     retry_after=max(1, math.ceil(window.reset_time - time.time()))
                 )

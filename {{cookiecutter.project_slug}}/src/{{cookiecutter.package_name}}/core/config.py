@@ -39,7 +39,17 @@ class Settings(BaseSettings):
     # Defaults to on, except in production (see _check_production).
     docs_enabled: bool = True
     login_rate_limit: str = "10/minute"
-    rate_limit_storage_url: str = "async+memory://"
+{%- if cookiecutter.broker == "redis" %}
+    # Redis carries item events across processes, shared login limits and the job queue.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "{{ cookiecutter.project_slug }}"  # several services can share one Redis
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
+    # A job its worker has not acknowledged for this long goes to another worker.
+    job_redelivery_seconds: float = Field(default=300, gt=0)
+{%- else %}
+    # Worker processes, as uvicorn and gunicorn read it: above 1 is refused (see main.create_app).
+    web_concurrency: int = Field(default=1, ge=1)
+{%- endif %}
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     # HTTP Basic credentials for /metrics; without them it is open, except in production.
     metrics_username: str | None = None

@@ -60,7 +60,7 @@ def _formatter(log_format: Literal["json", "text"]) -> logging.Formatter:
     if log_format == "text":
         return logging.Formatter(_TEXT_FORMAT)
     return OrjsonFormatter(
-        "{levelname}{name}{message}",
+        "{levelname}{name}{process}{message}",  # process: which worker, when there are several
         style="{",
         rename_fields={"levelname": "level", "name": "logger"},
         timestamp=True,  # ISO 8601, UTC

@@ -1,10 +1,7 @@
-"""Notifications sent outside the request, through FastAPI's BackgroundTasks."""
+"""Notifications to users, sent by jobs (jobs/) after the request that caused them."""
 
 import logging
-from typing import Annotated, Protocol
-
-from fastapi import Depends
-from starlette.requests import HTTPConnection
+from typing import Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +17,3 @@ class LogNotifier:
 
     async def send_welcome(self, *, email: str, full_name: str | None) -> None:
         logger.info("Welcome notification sent to %s", email)
-
-
-async def get_notifier(connection: HTTPConnection) -> Notifier:
-    notifier: Notifier = connection.app.state.notifier
-    return notifier
-
-
-NotifierDep = Annotated[Notifier, Depends(get_notifier)]

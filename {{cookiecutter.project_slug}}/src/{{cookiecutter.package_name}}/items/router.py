@@ -43,7 +43,9 @@ async def create_item(
     data: ItemCreate, user: CurrentUser, session: SessionDep, events: ItemEventsDep
 ) -> Item:
     item = await service.create(session, owner_id=user.id, data=data)
-    events.publish(user.id, ItemEvent(type="item.created", item=ItemRead.model_validate(item)))
+    await events.publish(
+        user.id, ItemEvent(type="item.created", item=ItemRead.model_validate(item))
+    )
     return item
 
 
@@ -57,7 +59,7 @@ async def update_item(
     item: OwnedItem, data: ItemUpdate, session: SessionDep, events: ItemEventsDep
 ) -> Item:
     item = await service.update(session, item, data)
-    events.publish(
+    await events.publish(
         item.owner_id, ItemEvent(type="item.updated", item=ItemRead.model_validate(item))
     )
     return item
@@ -67,7 +69,7 @@ async def update_item(
 async def delete_item(item: OwnedItem, session: SessionDep, events: ItemEventsDep) -> Response:
     snapshot = ItemRead.model_validate(item)
     await service.delete(session, item)
-    events.publish(item.owner_id, ItemEvent(type="item.deleted", item=snapshot))
+    await events.publish(item.owner_id, ItemEvent(type="item.deleted", item=snapshot))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -75,7 +77,8 @@ async def delete_item(item: OwnedItem, session: SessionDep, events: ItemEventsDe
 async def item_events(websocket: WebSocket, user: WebSocketUser, events: ItemEventsDep) -> None:
     """Push an event for each change to the caller's items.
 
-    Each message is `{"type": "item.created" | "item.updated" | "item.deleted", "item": {...}}`.
+    Each message is `{"type": "item.created" | "item.updated" | "item.deleted", "item": {...}}`,
+    or `{"type": "resync"}`: events may have been missed, fetch the items again.
     Authenticate with an `Authorization: Bearer <access token>` header or, from a browser,
     `?token=<access token>`; a missing or bad token is refused with code 1008.
     """
@@ -90,7 +93,6 @@ async def item_events(websocket: WebSocket, user: WebSocketUser, events: ItemEve
             forward.cancel()
 
 
-async def _forward(websocket: WebSocket, queue: "asyncio.Queue[ItemEvent]") -> None:
+async def _forward(websocket: WebSocket, queue: "asyncio.Queue[str]") -> None:
     while True:
-        event = await queue.get()
-        await websocket.send_text(event.model_dump_json())
+        await websocket.send_text(await queue.get())

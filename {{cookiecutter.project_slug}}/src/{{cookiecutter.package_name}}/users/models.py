@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,6 +14,8 @@ class User(TimestampMixin, Base):
     hashed_password: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # When the welcome notification went out: makes the welcome job idempotent.
+    welcomed_at: Mapped[datetime | None] = mapped_column()
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, email={self.email!r})"

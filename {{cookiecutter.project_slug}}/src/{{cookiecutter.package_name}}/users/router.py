@@ -1,8 +1,8 @@
 from fastapi import APIRouter, BackgroundTasks, status
 
 from {{ cookiecutter.package_name }}.auth.dependencies import CurrentUser
-from {{ cookiecutter.package_name }}.core.notifications import NotifierDep
 from {{ cookiecutter.package_name }}.db.session import SessionDep
+from {{ cookiecutter.package_name }}.jobs.queue import JobsDep
 from {{ cookiecutter.package_name }}.users import service
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate, UserRead
@@ -17,11 +17,11 @@ router = APIRouter(prefix="/users", tags=["users"])
     responses={status.HTTP_409_CONFLICT: {"description": "Email already registered"}},
 )
 async def create_user(
-    data: UserCreate, session: SessionDep, notifier: NotifierDep, background_tasks: BackgroundTasks
+    data: UserCreate, session: SessionDep, jobs: JobsDep, background_tasks: BackgroundTasks
 ) -> User:
-    """Sign up; a welcome notification goes out after the response."""
+    """Sign up; the welcome notification is enqueued as a job after the response."""
     user = await service.create(session, data)
-    background_tasks.add_task(notifier.send_welcome, email=user.email, full_name=user.full_name)
+    background_tasks.add_task(jobs.send_welcome.kiq, user.id)
     return user
 
 

@@ -1,11 +1,14 @@
 """Users: creation and look-up."""
 
-from sqlalchemy import select
+from typing import NamedTuple
+
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.errors import ConflictError
 from {{ cookiecutter.package_name }}.core.security import hash_password
+from {{ cookiecutter.package_name }}.db.base import utcnow
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 
@@ -33,3 +36,21 @@ async def create(session: AsyncSession, data: UserCreate) -> User:
         await session.rollback()
         raise ConflictError("A user with this email already exists") from exc
     return user
+
+
+class Recipient(NamedTuple):
+    email: str
+    full_name: str | None
+
+
+async def claim_welcome(session: AsyncSession, user_id: int) -> Recipient | None:
+    """Mark an active user welcomed, unless already welcomed; the row stays locked until commit."""
+    row = (
+        await session.execute(
+            update(User)
+            .where(User.id == user_id, User.welcomed_at.is_(None), User.is_active)
+            .values(welcomed_at=utcnow())
+            .returning(User.email, User.full_name)
+        )
+    ).one_or_none()
+    return None if row is None else Recipient(*row)

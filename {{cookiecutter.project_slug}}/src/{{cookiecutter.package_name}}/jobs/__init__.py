@@ -1,0 +1,1 @@
+"""Background jobs with taskiq, enqueued by routes from FastAPI's BackgroundTasks."""

@@ -1,0 +1,13 @@
+"""What a job runs with: the same database and notifier as the routes."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from {{ cookiecutter.package_name }}.core.notifications import Notifier
+
+
+@dataclass(frozen=True)
+class JobContext:
+    session_factory: async_sessionmaker[AsyncSession]
+    notifier: Notifier
