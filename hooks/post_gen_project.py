@@ -14,9 +14,15 @@ PRUNE = {
     "use_docker": ["Dockerfile", ".dockerignore", "compose.yaml"],
     "use_github_actions": [".github"],
     "ml_serving": [f"{PACKAGE}/predictions", "tests/test_predictions.py"],
+    "use_kubernetes": ["deploy/kubernetes", "tests/test_kubernetes.py"],
 }
 # What only broker=redis needs, and what only broker=none does.
-REDIS_ONLY = [f"{PACKAGE}/broker", f"{PACKAGE}/worker.py", "tests/test_scale_out.py"]
+REDIS_ONLY = [
+    f"{PACKAGE}/broker",
+    f"{PACKAGE}/worker.py",
+    "tests/test_scale_out.py",
+    "deploy/kubernetes/worker-deployment.yaml",
+]
 NONE_ONLY = ["tests/test_single_process.py"]
 
 
@@ -35,6 +41,8 @@ def main() -> None:
                 remove(root / name)
     for name in NONE_ONLY if CONTEXT["broker"] == "redis" else REDIS_ONLY:
         remove(root / name)
+    if CONTEXT["database"] != "sqlite":
+        remove(root / "deploy/kubernetes/volume.yaml")  # the SQLite file's volume
     if CONTEXT["open_source_license"] == "Proprietary":
         remove(root / "LICENSE")
 

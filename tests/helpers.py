@@ -31,7 +31,7 @@ def option_space() -> dict[str, list[object]]:
 # The variables that change what the generated project's checks read (its Python code and
 # pyproject.toml). Each code variant is installed fresh and fully checked; the others only change
 # files that are rendered and linted (test_generated proves they leave the code alone).
-CODE_OPTIONS = ("python_version", "database", "ml_serving", "broker")
+CODE_OPTIONS = ("python_version", "database", "ml_serving", "broker", "use_kubernetes")
 
 
 def defaults() -> dict[str, object]:
@@ -42,42 +42,50 @@ def defaults() -> dict[str, object]:
     }
 
 
-def pairwise(options: dict[str, list[object]]) -> list[dict[str, object]]:
-    """Combinations in which every pair of values of two different options meets at least once.
+def _pairs(combination: dict[str, object]) -> set[tuple[tuple[str, object], tuple[str, object]]]:
+    names = list(combination)
+    return {((a, combination[a]), (b, combination[b])) for a, b in itertools.combinations(names, 2)}
 
-    Greedy: start each combination from the pair not yet covered, then pick for every other
-    option the value covering the most uncovered pairs. Deterministic, and far fewer than the
-    full product once there are more than a few options.
+
+def pairwise(
+    options: dict[str, list[object]], start: list[dict[str, object]] | None = None
+) -> list[dict[str, object]]:
+    """`start`, then combinations until every pair of values of two different options has met.
+
+    Greedy (as AETG): each new combination is the best of one candidate per uncovered pair,
+    each candidate completed option by option with the value covering the most uncovered pairs.
+    Deterministic, and near the minimum (the product of the two largest choice lists).
     """
     names = list(options)
+    if len(names) == 1:
+        return [{names[0]: value} for value in options[names[0]]]
     uncovered = {
         ((a, va), (b, vb))
         for a, b in itertools.combinations(names, 2)
         for va in options[a]
         for vb in options[b]
     }
-    if len(names) == 1:
-        return [{names[0]: value} for value in options[names[0]]]
-    found: list[dict[str, object]] = []
-    while uncovered:
-        (a, va), (b, vb) = min(uncovered, key=repr)
-        combination: dict[str, object] = {a: va, b: vb}
+    found = list(start or [])
+    for combination in found:
+        uncovered -= _pairs(combination)
+
+    def complete(seed: tuple[tuple[str, object], tuple[str, object]]) -> dict[str, object]:
+        combination = dict(seed)
         for name in names:
-            if name in combination:
-                continue
-            combination[name] = max(
-                options[name],
-                key=lambda value, name=name: sum(
-                    ((other, combination[other]), (name, value)) in uncovered
-                    or ((name, value), (other, combination[other])) in uncovered
-                    for other in combination
-                ),
-            )
-        ordered = {name: combination[name] for name in names}
-        uncovered -= {
-            ((x, ordered[x]), (y, ordered[y])) for x, y in itertools.combinations(names, 2)
-        }
-        found.append(ordered)
+            if name not in combination:
+                combination[name] = max(
+                    options[name],
+                    key=lambda value, name=name: len(
+                        _pairs({**combination, name: value}) & uncovered
+                    ),
+                )
+        return {name: combination[name] for name in names}
+
+    while uncovered:
+        candidates = [complete(seed) for seed in sorted(uncovered, key=repr)]
+        best = max(candidates, key=lambda combination: len(_pairs(combination) & uncovered))
+        uncovered -= _pairs(best)
+        found.append(best)
     return found
 
 
@@ -87,18 +95,14 @@ def all_combinations() -> list[dict[str, object]]:
 
 
 def code_variants() -> list[dict[str, object]]:
-    """What is fully tested: the code options pairwise, plus the default and everything on
-    (the last value of each choice list, True for each boolean)."""
+    """What is fully tested: the default, everything on (the last value of each choice list,
+    True for each boolean), then more until the code options have met pairwise."""
     space = {name: option_space()[name] for name in CODE_OPTIONS}
-    variants = pairwise(space)
     default = {name: defaults()[name] for name in CODE_OPTIONS}
     everything = {
         name: True if isinstance(values[0], bool) else values[-1] for name, values in space.items()
     }
-    for extra in (default, everything):
-        if extra not in variants:
-            variants.append(extra)
-    return variants
+    return pairwise(space, start=[default, everything])
 
 
 def combination_id(answers: dict[str, object]) -> str:

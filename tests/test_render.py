@@ -73,6 +73,17 @@ REDIS = [
     "tests/test_scale_out.py",
 ]
 SINGLE_PROCESS = ["tests/test_single_process.py"]
+KUBERNETES = [
+    "deploy/kubernetes/kustomization.yaml",
+    "deploy/kubernetes/configmap.yaml",
+    "deploy/kubernetes/secret.yaml",
+    "deploy/kubernetes/deployment.yaml",
+    "deploy/kubernetes/service.yaml",
+    "deploy/kubernetes/hpa.yaml",
+    "deploy/kubernetes/pdb.yaml",
+    "deploy/kubernetes/migration-job.yaml",
+    "tests/test_kubernetes.py",
+]
 # What only broker=redis brings (broker=none's refusal of several processes may name the option).
 REDIS_TRACES = re.compile(
     r"REDIS_URL|redis://|taskiq.redis|gunicorn -w|uvicorn.worker|make worker|JOB_REDELIVERY"
@@ -140,6 +151,14 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     }
     if not redis:
         assert [name for name, text in texts.items() if REDIS_TRACES.search(text)] == []
+    kubernetes = answers["use_kubernetes"]
+    for name in KUBERNETES:
+        assert (project / name).exists() == kubernetes, name
+    assert (project / "deploy/kubernetes/worker-deployment.yaml").exists() == (kubernetes and redis)
+    sqlite = answers["database"] == "sqlite"
+    assert (project / "deploy/kubernetes/volume.yaml").exists() == (kubernetes and sqlite)
+    if not kubernetes:
+        assert [name for name, text in texts.items() if "kube" in text.lower()] == []
     traces = [name for name, text in texts.items() if ML_TRACES.search(text)]
     if answers["ml_serving"]:
         assert "## Serving the music-genre classifier" in (project / "README.md").read_text()
