@@ -70,8 +70,27 @@ def ml_targets(ml: dict[str, Any]) -> list[tuple[str, str, str, str, bool]]:
     return rows
 
 
+def broker_targets(broker: dict[str, Any]) -> list[tuple[str, str, str, str, bool]]:
+    """broker=redis costs the requests that do not use Redis nothing much."""
+    rows = []
+    for endpoint, label in (("health", "/health"), ("item", "authenticated item read")):
+        ratio = broker["vs_none"]["broker_redis"][endpoint]
+        rows.append(
+            (
+                "broker (sqlite)",
+                f"{label}, broker=redis vs broker=none",
+                f"{ratio:.2f}x",
+                ">= 0.95x",
+                ratio >= 0.95,
+            )
+        )
+    return rows
+
+
 def targets(
-    databases: dict[str, dict[str, Any]], ml: dict[str, Any] | None = None
+    databases: dict[str, dict[str, Any]],
+    ml: dict[str, Any] | None = None,
+    broker: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The issue's targets: what was measured, the goal, and whether it holds."""
     names = ("database", "target", "measured", "goal", "ok")
@@ -110,7 +129,28 @@ def targets(
         ]
         checks += [dict(zip(names, (db, *row), strict=True)) for row in rows]
     checks += [dict(zip(names, row, strict=True)) for row in (ml_targets(ml) if ml else [])]
+    rows = broker_targets(broker) if broker else []
+    checks += [dict(zip(names, row, strict=True)) for row in rows]
     return checks
+
+
+def broker_table(broker: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "**broker** (sqlite; the same requests, a broker=none and a broker=redis render)",
+        "",
+        "| endpoint | broker | req/s | p50 ms | p99 ms | errors | vs broker=none |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for endpoint in ("health", "item"):
+        for app, figures in broker["results"].items():
+            f = figures[endpoint]
+            lines.append(
+                f"| {ENDPOINTS[endpoint]} | {app.removeprefix('broker_')} | {f['rps']:,.0f} | "
+                f"{f['p50_ms']:.2f} | {f['p99_ms']:.2f} | {f['errors']} | "
+                f"{broker['vs_none'][app][endpoint]:.2f}x |"
+            )
+    return lines
 
 
 def ml_table(ml: dict[str, Any]) -> list[str]:
@@ -177,6 +217,8 @@ def markdown(report: dict[str, Any]) -> str:
                         f"{figures['p99_ms']:.2f} | {figures['errors']} | "
                         f"{result['ratios'][app][key]:.2f}x |"
                     )
+    if "broker" in report:
+        lines += broker_table(report["broker"])
     if "ml" in report:
         lines += ml_table(report["ml"])
     lines += ["", "| database | target | measured | goal | holds |", "|---|---|---|---|---|"]

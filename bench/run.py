@@ -63,6 +63,8 @@ ML_APPS = {
     "bare_fastapi": "/predict",  # bench/ml_bare_app.py
     "flask_gunicorn": "/predict",  # bench/ml_flask_app.py
 }
+# broker=redis next to broker=none (SQLite both): the requests that touch no Redis.
+BROKERS = ("none", "redis")
 ML_BATCH_ROWS = 256  # the generated service's default PREDICTION_BATCH_MAX
 TRACKS = """
 import json, sys
@@ -90,6 +92,7 @@ class Plan:
     ml_connections: tuple[int, ...]  # single-row predictions at each; the batch at the first
     ml: bool = True  # the model-serving comparison (an ml_serving=yes render)
     only_ml: bool = False  # that comparison alone (no database runs, no newcomer)
+    broker: bool = True  # the broker=redis comparison (when Redis answers)
 
 
 FULL = Plan(("sqlite", "postgresql"), 1, 10, 1, 16, 1_000, 1_000_000, 100_000, True, 3, (16, 64))
@@ -399,6 +402,54 @@ class Bench:
             "versions": versions(bin_dir, "fastapi uvicorn scikit-learn skops numpy"),
         }
 
+    def broker(self, stack: ExitStack) -> dict[str, Any]:
+        """What broker=redis costs the requests that do not use Redis: /health and the item read
+        of a broker=redis render next to the same of a broker=none render, interleaved rounds."""
+        plan, work = self.plan, self.workdir / "broker"
+        servers, tokens, items = {}, {}, {}
+        for broker in BROKERS:
+            log(f"broker={broker}: render, install, migrate")
+            project = render(work / broker, broker=broker, python_version=self.python)
+            package = package_name(project)
+            bin_dir = install_service(self.uv, project, self.python)
+            env = child_env(
+                DATABASE_URL=f"sqlite+aiosqlite:///{work / broker}.db",
+                ENVIRONMENT="production",
+                SECRET_KEY=secrets.token_urlsafe(48),
+                LOG_LEVEL="WARNING",
+                ACCESS_TOKEN_EXPIRE_MINUTES="120",
+                REDIS_KEY_PREFIX=f"bench-{secrets.token_hex(4)}",
+            )
+            run([bin_dir / "alembic", "upgrade", "head"], cwd=project, env=env)
+            command = [*Cpus.pin(self.cpus.server), str(bin_dir / "python"), "-m", "uvicorn"]
+            command += [f"{package}.main:app", *UVICORN.split()]
+            app = f"broker_{broker}"
+            servers[app] = start_server(stack, app, command, cwd=project, env=env, logs=work)
+            _, tokens[app] = sign_up(servers[app].url, "reader@example.com")
+            status, item = http(
+                f"{servers[app].url}/api/v1/items", {"title": "bench"}, token=tokens[app]
+            )
+            if status != 201:
+                fail(f"{app}: creating an item answered {status}: {item}")
+            items[app] = item["id"]
+        targets = [
+            Target(app, "health", server.url + "/health") for app, server in servers.items()
+        ] + [
+            Target(app, "item", f"{server.url}/api/v1/items/{items[app]}", token=tokens[app])
+            for app, server in servers.items()
+        ]
+        if plan.warmup_s:
+            log(f"broker: warm-up, {plan.warmup_s}s per target")
+            for target in targets:
+                self.load.run(target, plan.warmup_s)
+        samples = self.load.rounds(targets, plan.rounds, plan.round_s)
+        results: dict[str, dict[str, Any]] = {app: {} for app in servers}
+        for target, runs in samples.items():
+            results[target.app][target.endpoint] = summarize(runs)
+        for server in servers.values():
+            server.check_alive()
+        return {"results": results, "vs_none": ratios(samples, "broker_none")}
+
     def newcomer(self) -> dict[str, Any]:
         """What a newcomer waits for: the render, the install (warm cache), the test suite."""
         work = self.workdir / "newcomer"
@@ -429,6 +480,14 @@ def versions(
 ) -> dict[str, str]:
     code = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
     return dict(json.loads(run([bin_dir / "python", "-c", code, *names.split()])))
+
+
+def redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+    except OSError:
+        return False
+    return True
 
 
 def postgres_answers() -> bool:
@@ -469,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
         only_ml=args.ml_only,
     )
     if plan.only_ml:
-        plan = dataclasses.replace(plan, databases=())
+        plan = dataclasses.replace(plan, databases=(), broker=False)
     if "postgresql" in plan.databases and not postgres_answers():
         log("no PostgreSQL server answers on 127.0.0.1:5432: SQLite only")
         kept = tuple(name for name in plan.databases if name != "postgresql")
@@ -495,6 +554,11 @@ def main(argv: list[str] | None = None) -> int:
                 report.setdefault(
                     "versions", versions(args.workdir / database / "baselines-venv" / "bin")
                 )
+        if plan.broker and redis_answers():
+            with ExitStack() as stack:
+                report["broker"] = bench.broker(stack)
+        elif plan.broker:
+            log("no Redis answers on 127.0.0.1:6379: no broker=redis comparison")
         if plan.ml:
             with ExitStack() as stack:
                 report["ml"] = bench.ml_serving(stack)
@@ -504,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(args.workdir, ignore_errors=True)
     report["errors"] = load.errors
-    report["targets"] = targets(report["databases"], report.get("ml"))
+    report["targets"] = targets(report["databases"], report.get("ml"), report.get("broker"))
     report["seconds"] = round(time.perf_counter() - started, 1)
     table = markdown(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ BENCH = ROOT / "bench"
 WRK_UNAVAILABLE = 3  # bench/run.py's exit status when wrk is missing and cannot be installed
 
 
-@pytest.mark.timeout(360)
+@pytest.mark.timeout(600)
 def test_bench_smoke(tmp_path: Path, uv: str) -> None:
     output = tmp_path / "results.json"
     command = [sys.executable, str(BENCH / "run.py"), "--smoke", "--no-ml", "--output", str(output)]
@@ -29,7 +29,7 @@ def test_bench_smoke(tmp_path: Path, uv: str) -> None:
         env={**os.environ, "UV": uv},
         capture_output=True,
         text=True,
-        timeout=350,
+        timeout=590,
     )
     if result.returncode == WRK_UNAVAILABLE:
         require_or_skip(False, f"wrk cannot be had here: {result.stderr.strip()}", "REQUIRE_WRK")
@@ -65,6 +65,16 @@ def test_bench_smoke(tmp_path: Path, uv: str) -> None:
     assert "| GET /api/v1/items/{id} | generated service |" in table
     assert table in result.stdout
     assert not (tmp_path / "work").exists(), "the work folder (renders, venvs) is removed"
+    # broker=redis next to broker=none, when Redis answers.
+    require_or_skip("broker" in report, "no Redis: no broker comparison", "REQUIRE_REDIS")
+    for app in ("broker_none", "broker_redis"):
+        for endpoint in ("health", "item"):
+            figures = report["broker"]["results"][app][endpoint]
+            assert figures["requests"] > 0, (app, endpoint)
+            assert figures["errors"] == 0, (app, endpoint)
+            assert report["broker"]["vs_none"][app][endpoint] > 0, (app, endpoint)
+    assert "/health, broker=redis vs broker=none" in {t["target"] for t in report["targets"]}
+    assert "| GET /health | redis |" in table
 
 
 @pytest.mark.timeout(600)

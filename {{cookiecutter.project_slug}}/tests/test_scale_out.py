@@ -161,32 +161,42 @@ class RedisProxy:
 
     async def refuse(self) -> None:
         """The port closes: connecting is refused; open connections are cut."""
+        for end in list(self._connections):
+            end.transport.abort()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
-        for writer in list(self._connections):
-            writer.transport.abort()
 
     async def _listen(self) -> None:
         if self._listener is None:
             self._listener = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        ends = [writer]
         self._connections.add(writer)
         try:
             upstream_reader, upstream = await asyncio.open_connection(*self.target)
-            await asyncio.gather(self._pipe(reader, upstream), self._pipe(upstream_reader, writer))
+            ends.append(upstream)
+            self._connections.add(upstream)
+            await asyncio.gather(
+                self._pipe(reader, upstream),
+                self._pipe(upstream_reader, writer),
+                return_exceptions=True,
+            )
         except OSError:
             pass
         finally:
-            self._connections.discard(writer)
-            writer.transport.abort()
+            for end in ends:
+                self._connections.discard(end)
+                end.close()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while data := await reader.read(65536):
-            if self.forwarding:
-                writer.write(data)
-        writer.transport.abort()
+        try:
+            while data := await reader.read(65536):
+                if self.forwarding:
+                    writer.write(data)
+        finally:
+            writer.close()  # the other direction ends with it
 
 
 def p99(latencies: list[float]) -> float:

@@ -52,7 +52,7 @@ class StreamBroker(RedisStreamBroker):
                 message.task_id,
             )
 
-    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+    async def listen(self) -> AsyncGenerator[AckableMessage{% if cookiecutter.python_version != "3.13" %}, None{% endif %}]:
         async with Redis(connection_pool=self.connection_pool) as redis:
             while True:
                 # Deliveries left unacknowledged longer than idle_timeout: their worker died.
