@@ -4,6 +4,8 @@ Run as many as you need, on any machine: each job goes to one of them, is acknow
 has run, and goes to another worker if its worker dies first.
 """
 
+import logging
+
 from taskiq import TaskiqEvents, TaskiqState
 from taskiq.acks import AcknowledgeType
 from taskiq.cli.worker.args import WorkerArgs
@@ -23,6 +25,8 @@ CONCURRENT_JOBS = 10
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    # jobs.middleware logs each run, with its outcome; taskiq's own line per run would repeat it.
+    logging.getLogger("taskiq.receiver.receiver").setLevel(logging.WARNING)
     jobs = create_jobs(settings, worker=True)
     engine = create_engine(settings.database_url)
 
