@@ -209,7 +209,7 @@ async def test_while_redis_is_away_the_service_answers_and_then_recovers(
     host, port = settings.redis_url.split("//")[1].split("/")[0].split(":")
     proxy = RedisProxy((host, int(port)))
     await proxy.forward()
-    window = 5
+    window = 8
     env = process_env(
         settings,
         REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0",
@@ -219,7 +219,10 @@ async def test_while_redis_is_away_the_service_answers_and_then_recovers(
         alice = await sign_up(a, "alice@example.com")
         owner = {"Authorization": f"Bearer {alice}"}
         await asyncio.sleep(window)  # the sign-in above leaves the login window
-        for outage in (proxy.refuse, proxy.swallow):
+        slowest: dict[str, float] = {}
+        # The same requests with Redis answering, then with its port closed, then swallowed: an
+        # outage may not add a second at p99 to what this (possibly busy) machine takes anyway.
+        for outage in (proxy.forward, proxy.refuse, proxy.swallow):
             await outage()
             latencies: list[float] = []
             statuses: list[int] = []
@@ -239,9 +242,10 @@ async def test_while_redis_is_away_the_service_answers_and_then_recovers(
                 )
             wrong = {"username": f"{outage.__name__}0@example.com", "password": "wrong"}
             logins = [await timed(a, "/api/v1/auth/token", data=wrong) for _ in range(5)]
-            assert logins == [400, 400, 400, 400, 429], outage.__name__  # limited, in memory
+            assert logins == [400, 400, 400, 400, 429], outage.__name__  # limited
             assert max(statuses) < 500
-            assert p99(latencies) < 1, (outage.__name__, sorted(latencies))
+            slowest[outage.__name__] = p99(latencies)
+            assert slowest[outage.__name__] < 1 + slowest["forward"], (slowest, sorted(latencies))
             await asyncio.sleep(window)  # the attempts above leave the login window
         await proxy.forward()
         # No restart: each process finds Redis again by itself.
