@@ -131,6 +131,19 @@ def install_service(uv: str, project: Path, python: str) -> Path:
     return project / ".venv" / "bin"
 
 
+def service_env(database_url: str, secret: str = "", **extra: str) -> dict[str, str]:
+    """The generated service's environment under load: production, quiet, tokens that outlast
+    the run."""
+    return child_env(
+        DATABASE_URL=database_url,
+        ENVIRONMENT="production",
+        SECRET_KEY=secret or secrets.token_urlsafe(48),
+        LOG_LEVEL="WARNING",
+        ACCESS_TOKEN_EXPIRE_MINUTES="120",
+        **extra,
+    )
+
+
 def sign_up(base: str, email: str) -> tuple[int, str]:
     """A user of the generated service, and an access token for it."""
     password = secrets.token_urlsafe(16)
@@ -200,13 +213,7 @@ class Bench:
                 stack.callback(run, [*dbtool, "drop", url])
             else:
                 url = f"sqlite+aiosqlite:///{work / name}.db"
-            env = child_env(
-                DATABASE_URL=url,
-                ENVIRONMENT="production",
-                SECRET_KEY=secret,
-                LOG_LEVEL="WARNING",
-                ACCESS_TOKEN_EXPIRE_MINUTES="120",
-            )
+            env = service_env(url, secret)
             run([bin_dir / "alembic", "upgrade", "head"], cwd=project, env=env)
             command = [*pin, str(bin_dir / "python"), "-m", "uvicorn", f"{package}.main:app"]
             server = start_server(
@@ -320,14 +327,7 @@ class Bench:
         model_path = work / "genre-classifier.skops"
         train = [bin_dir / "python", "-m", f"{package}.predictions.train", "--output", model_path]
         run(train, cwd=project)
-        env = child_env(
-            DATABASE_URL=f"sqlite+aiosqlite:///{work / 'ml.db'}",
-            ENVIRONMENT="production",
-            SECRET_KEY=secrets.token_urlsafe(48),
-            LOG_LEVEL="WARNING",
-            ACCESS_TOKEN_EXPIRE_MINUTES="120",
-            MODEL_PATH=str(model_path),
-        )
+        env = service_env(f"sqlite+aiosqlite:///{work / 'ml.db'}", MODEL_PATH=str(model_path))
         run([bin_dir / "alembic", "upgrade", "head"], cwd=project, env=env)
         pin = Cpus.pin(self.cpus.server)
         generated = [*pin, str(bin_dir / "python"), "-m", "uvicorn", f"{package}.main:app"]
@@ -412,12 +412,8 @@ class Bench:
             project = render(work / broker, broker=broker, python_version=self.python)
             package = package_name(project)
             bin_dir = install_service(self.uv, project, self.python)
-            env = child_env(
-                DATABASE_URL=f"sqlite+aiosqlite:///{work / broker}.db",
-                ENVIRONMENT="production",
-                SECRET_KEY=secrets.token_urlsafe(48),
-                LOG_LEVEL="WARNING",
-                ACCESS_TOKEN_EXPIRE_MINUTES="120",
+            env = service_env(
+                f"sqlite+aiosqlite:///{work / broker}.db",
                 REDIS_KEY_PREFIX=f"bench-{secrets.token_hex(4)}",
             )
             run([bin_dir / "alembic", "upgrade", "head"], cwd=project, env=env)
