@@ -53,8 +53,7 @@ STARTUP_FAILURE = 3
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the database engine for the app's lifetime; dispose of its connections on shutdown."""
-    settings: Settings = app.state.settings
-    engine = create_engine(settings.database_url)
+    engine = create_engine(app.state.settings.database_url)
     record_pool(engine)
     provider: TracerProvider | None = app.state.tracer_provider
     if provider is not None:
