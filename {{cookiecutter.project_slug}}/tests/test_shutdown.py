@@ -7,7 +7,7 @@ import sys
 from asyncio.subprocess import PIPE, STDOUT
 
 import pytest
-from httpx2 import AsyncClient
+from httpx2 import AsyncClient, Response
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -43,7 +43,9 @@ async def test_sigterm_finishes_in_flight_requests(settings: Settings) -> None:
                 )
                 for n in range(8)
             ]
-            await asyncio.wait(signups, return_when=asyncio.FIRST_COMPLETED)
+            # SIGTERM closes connections whose request the server has not read yet (uvicorn
+            # treats them as idle), so wait until it has every one: in progress or answered.
+            await _until_received(client, signups)
             server.send_signal(signal.SIGTERM)
             responses = await asyncio.gather(*signups)
         output = (await asyncio.wait_for(server.communicate(), timeout=30))[0].decode()
@@ -56,6 +58,27 @@ async def test_sigterm_finishes_in_flight_requests(settings: Settings) -> None:
     assert "Application shutdown complete" in output
     assert "Database connections closed" in output
     assert "Traceback" not in output
+
+
+async def _until_received(client: AsyncClient, requests: list[asyncio.Task[Response]]) -> None:
+    """Until the server has read every request: in progress (a scrape aside) or answered."""
+    deadline = asyncio.get_running_loop().time() + 30
+    async with AsyncClient(base_url=client.base_url, timeout=30) as scraper:
+        while True:
+            answered = sum(task.done() for task in requests)
+            if await _in_progress(scraper) - 1 + answered >= len(requests):
+                return
+            assert asyncio.get_running_loop().time() < deadline, "requests never reached the server"
+            await asyncio.sleep(0.005)
+
+
+async def _in_progress(client: AsyncClient) -> int:
+    """The server's `http_requests_in_progress`."""
+    scrape = (await client.get("/metrics")).text
+    line = next(
+        line for line in scrape.splitlines() if line.startswith("http_requests_in_progress ")
+    )
+    return int(float(line.split()[1]))
 
 
 async def test_sigterm_closes_sockets_with_service_restart(settings: Settings) -> None:

@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 from prometheus_client import Counter
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 
