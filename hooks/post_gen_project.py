@@ -15,6 +15,7 @@ PRUNE = {
     "use_github_actions": [".github"],
     "ml_serving": [f"{PACKAGE}/predictions", "tests/test_predictions.py"],
     "use_kubernetes": ["deploy/kubernetes", "tests/test_kubernetes.py"],
+    "use_admin": [f"{PACKAGE}/admin", "tests/test_admin.py"],
 }
 # What only broker=redis needs, and what only broker=none does.
 REDIS_ONLY = [

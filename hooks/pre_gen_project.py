@@ -21,7 +21,7 @@ CHOICES = {
     "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
     "broker": ("none", "redis"),
 }
-BOOLEANS = ("use_docker", "use_github_actions", "ml_serving", "use_kubernetes")
+BOOLEANS = ("use_docker", "use_github_actions", "ml_serving", "use_kubernetes", "use_admin")
 MIN_COOKIECUTTER = (2, 7, 1)
 # These land inside Python and TOML string literals.
 FREE_TEXT = ("project_name", "description", "author_name")

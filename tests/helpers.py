@@ -31,7 +31,14 @@ def option_space() -> dict[str, list[object]]:
 # The variables that change what the generated project's checks read (its Python code and
 # pyproject.toml). Each code variant is installed fresh and fully checked; the others only change
 # files that are rendered and linted (test_generated proves they leave the code alone).
-CODE_OPTIONS = ("python_version", "database", "ml_serving", "broker", "use_kubernetes")
+CODE_OPTIONS = (
+    "python_version",
+    "database",
+    "ml_serving",
+    "broker",
+    "use_kubernetes",
+    "use_admin",
+)
 
 
 def defaults() -> dict[str, object]:

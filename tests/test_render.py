@@ -84,6 +84,17 @@ KUBERNETES = [
     "deploy/kubernetes/migration-job.yaml",
     "tests/test_kubernetes.py",
 ]
+ADMIN = [
+    "src/{pkg}/admin/__init__.py",
+    "src/{pkg}/admin/auth.py",
+    "src/{pkg}/admin/middleware.py",
+    "src/{pkg}/admin/site.py",
+    "src/{pkg}/admin/views.py",
+    "src/{pkg}/admin/templates/base.html",
+    "tests/test_admin.py",
+]
+# What only use_admin brings: its package, dependency, setting, README section and tests.
+ADMIN_TRACES = re.compile(r"starlette.admin|ADMIN_ENABLED|admin_enabled|mount_admin|/admin\b")
 # What only broker=redis brings (broker=none's refusal of several processes may name the option).
 REDIS_TRACES = re.compile(
     r"REDIS_URL|redis://|taskiq.redis|gunicorn -w|uvicorn.worker|make worker|JOB_REDELIVERY"
@@ -92,9 +103,10 @@ REDIS_TRACES = re.compile(
 ML_TRACES = re.compile(
     r"predictions|scikit-learn|sklearn|skops|MODEL_PATH|train-model", re.IGNORECASE
 )
-# Generated files are free of these; Jinja in the service's own HTML templates is meant to stay.
+# Generated files are free of these; Jinja in the service's own HTML templates is meant to stay
+# (the landing page, and the admin's override of starlette-admin's base template).
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
-JINJA_ALLOWED = {"index.html"}
+JINJA_ALLOWED = {"index.html", "base.html"}
 
 
 def leftovers(project: Path) -> list[str]:
@@ -159,6 +171,13 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     assert (project / "deploy/kubernetes/volume.yaml").exists() == (kubernetes and sqlite)
     if not kubernetes:
         assert [name for name, text in texts.items() if "kube" in text.lower()] == []
+    for name in ADMIN:
+        assert (project / name.format(pkg="my_service")).exists() == answers["use_admin"], name
+    admin_traces = [name for name, text in texts.items() if ADMIN_TRACES.search(text)]
+    if answers["use_admin"]:
+        assert "## Admin" in (project / "README.md").read_text()
+    else:
+        assert admin_traces == [], admin_traces
     traces = [name for name, text in texts.items() if ML_TRACES.search(text)]
     if answers["ml_serving"]:
         assert "## Serving the music-genre classifier" in (project / "README.md").read_text()
@@ -181,6 +200,7 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     names = {re.split(r"[<>=\[ ]", dep)[0] for dep in pyproject["project"]["dependencies"]}
     assert (ml_deps <= names) == answers["ml_serving"]
     assert (ml_deps & names == set()) == (not answers["ml_serving"])
+    assert ("starlette-admin" in names) == answers["use_admin"]
     redis_deps = {"redis", "taskiq-redis", "gunicorn", "uvicorn-worker"}
     assert (redis_deps <= names) == redis
     assert (redis_deps & names == set()) == (not redis)
