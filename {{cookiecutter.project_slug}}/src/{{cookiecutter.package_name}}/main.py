@@ -12,6 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 
 from {{ cookiecutter.package_name }} import __version__
+{%- if cookiecutter.use_admin %}
+from {{ cookiecutter.package_name }}.admin.site import mount_admin
+{%- endif %}
 from {{ cookiecutter.package_name }}.api import api_router
 from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiter
 {%- if cookiecutter.broker == "redis" %}
@@ -153,6 +156,10 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     app.include_router(pages_router)
     if settings.docs_enabled:
         add_docs(app)
+{%- if cookiecutter.use_admin %}
+    if settings.admin_enabled:
+        mount_admin(app, settings)
+{%- endif %}
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # Defaults to text, and to json in production (see _default_log_format).
     log_format: Literal["json", "text"] = "text"
+{%- if cookiecutter.use_admin %}
+    admin_enabled: bool = True  # serves /admin, for active superusers
+{%- endif %}
     # Defaults to on, except in production (see _check_production).
     docs_enabled: bool = True
     login_rate_limit: str = "10/minute"
