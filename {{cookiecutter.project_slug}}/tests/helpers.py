@@ -41,6 +41,12 @@ async def make_user(session: AsyncSession, email: str = "alice@example.com") -> 
     )
 
 
+async def make_superuser(session: AsyncSession, email: str = "root@example.com") -> User:
+    user = await make_user(session, email=email)
+    await users.promote(session, user)
+    return user
+
+
 def bearer(user: User, settings: Settings) -> dict[str, str]:
     """The Authorization header of `user`."""
     return {"Authorization": f"Bearer {issue_token(user, settings).access_token}"}

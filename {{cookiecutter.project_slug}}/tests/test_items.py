@@ -2,7 +2,7 @@ import pytest
 from httpx2 import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.items.pagination import encode_cursor
+from {{ cookiecutter.package_name }}.core.pagination import encode_cursor
 from {{ cookiecutter.package_name }}.users.models import User
 
 pytestmark = pytest.mark.usefixtures("user")

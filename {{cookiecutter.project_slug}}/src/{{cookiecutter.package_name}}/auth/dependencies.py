@@ -1,4 +1,4 @@
-"""`CurrentUser`: the user a request's bearer token belongs to."""
+"""Who a request comes from: `CurrentUser`, `CurrentSuperuser` and the token's `TokenUserId`."""
 
 from typing import Annotated
 
@@ -8,7 +8,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from {{ cookiecutter.package_name }}.auth import service
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
-from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
+from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, ForbiddenError
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.users.models import User
 
@@ -33,6 +33,21 @@ async def get_current_user(user_id: TokenUserId, session: SessionDep) -> User:
     return await service.get_active_user(session, user_id)
 
 
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_current_superuser(user: CurrentUser) -> User:
+    """The caller, if a superuser; CurrentUser reads the account on every request, so a demotion
+    counts from the demoted user's next request on.
+    """
+    if not user.is_superuser:
+        raise ForbiddenError("Superusers only")
+    return user
+
+
+CurrentSuperuser = Annotated[User, Depends(get_current_superuser)]
+
+
 async def get_websocket_user(websocket: WebSocket, settings: SettingsDep, token: str = "") -> User:
     """Authenticate a WebSocket; refuse it with 1008 when the token is missing or bad.
 
@@ -50,5 +65,4 @@ async def get_websocket_user(websocket: WebSocket, settings: SettingsDep, token:
             raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION) from exc
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
 WebSocketUser = Annotated[User, Depends(get_websocket_user)]

@@ -32,6 +32,11 @@ class NotFoundError(AppError):
     default_detail = "Not found"
 
 
+class ForbiddenError(AppError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Not allowed"
+
+
 class ConflictError(AppError):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict"

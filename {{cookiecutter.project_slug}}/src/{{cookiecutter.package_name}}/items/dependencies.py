@@ -1,18 +1,16 @@
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
 from {{ cookiecutter.package_name }}.auth.dependencies import TokenUserId
 from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, NotFoundError
+from {{ cookiecutter.package_name }}.core.types import PathId
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.models import Item
 
-# Ids are 32-bit integers in every database we support; anything else cannot exist.
-ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
-
-async def get_owned_item(item_id: ItemId, user_id: TokenUserId, session: SessionDep) -> Item:
+async def get_owned_item(item_id: PathId, user_id: TokenUserId, session: SessionDep) -> Item:
     """The caller's item; someone else's answers 404 too, so ids leak nothing.
 
     The query that fetches the item also checks the caller's account, which CurrentUser would

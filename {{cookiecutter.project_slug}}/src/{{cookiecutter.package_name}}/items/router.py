@@ -8,12 +8,12 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     TokenUserId,
     WebSocketUser,
 )
+from {{ cookiecutter.package_name }}.core.pagination import PageDep
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.dependencies import OwnedItem
 from {{ cookiecutter.package_name }}.items.events import ItemEventsDep
 from {{ cookiecutter.package_name }}.items.models import Item
-from {{ cookiecutter.package_name }}.items.pagination import PageDep
 from {{ cookiecutter.package_name }}.items.schemas import (
     ItemCreate,
     ItemEvent,

@@ -6,8 +6,8 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.errors import AuthenticationError
+from {{ cookiecutter.package_name }}.core.pagination import Page, next_cursor
 from {{ cookiecutter.package_name }}.items.models import Item
-from {{ cookiecutter.package_name }}.items.pagination import Page, encode_cursor
 from {{ cookiecutter.package_name }}.items.schemas import ItemCreate, ItemUpdate
 from {{ cookiecutter.package_name }}.users.models import User
 
@@ -22,8 +22,7 @@ _OWNED_ITEM = (
 # Whether the owner is an active user: uncorrelated, so databases evaluate it once per query.
 _ACTIVE_OWNER = exists().where(User.id == bindparam("owner_id"), User.is_active)
 _IS_ACTIVE_OWNER = select(_ACTIVE_OWNER)
-# An active owner's items, newest first, from the (owner_id, id) index; one row more than asked
-# tells whether another page exists, without a COUNT.
+# An active owner's items, newest first, from the (owner_id, id) index.
 _PAGE = (
     select(Item)
     .where(Item.owner_id == bindparam("owner_id"), _ACTIVE_OWNER)
@@ -60,7 +59,7 @@ async def list_for_owner(
     tell an owner with nothing (more) to list from a missing or deactivated one, which raises
     AuthenticationError.
     """
-    params: dict[str, Any] = {"owner_id": owner_id, "limit": page.limit + 1}
+    params: dict[str, Any] = {"owner_id": owner_id, "limit": page.fetch}
     query = _PAGE
     if page.after_id is not None:
         query = _PAGE_AFTER
@@ -68,9 +67,7 @@ async def list_for_owner(
     rows = list(await session.scalars(query, params))
     if not rows and not await session.scalar(_IS_ACTIVE_OWNER, {"owner_id": owner_id}):
         raise AuthenticationError
-    if len(rows) > page.limit:
-        return rows[: page.limit], encode_cursor(rows[page.limit - 1].id)
-    return rows, None
+    return rows[: page.limit], next_cursor(rows, page)
 
 
 async def update(session: AsyncSession, item: Item, data: ItemUpdate) -> Item:

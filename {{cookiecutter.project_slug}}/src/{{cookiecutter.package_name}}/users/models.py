@@ -14,6 +14,7 @@ class User(TimestampMixin, Base):
     hashed_password: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    is_superuser: Mapped[bool] = mapped_column(default=False)
     # When the welcome notification went out: makes the welcome job idempotent.
     welcomed_at: Mapped[datetime | None] = mapped_column()
 

@@ -1,16 +1,26 @@
-"""Users: creation and look-up."""
+"""Users: sign-up, look-up and administration."""
 
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.errors import ConflictError
+from {{ cookiecutter.package_name }}.core.pagination import Page, next_cursor
 from {{ cookiecutter.package_name }}.core.security import hash_password
 from {{ cookiecutter.package_name }}.db.base import utcnow
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.schemas import UserCreate
+from {{ cookiecutter.package_name }}.users.schemas import UserAdminUpdate, UserCreate
+
+# Every user, newest first (the keyset pages of GET /users).
+_PAGE = select(User).order_by(User.id.desc()).limit(bindparam("limit"))
+_PAGE_AFTER = _PAGE.where(User.id < bindparam("after_id"))
+# The active superusers, locked until commit: two superusers demoting each other at once are
+# taken one after the other, so the second sees that the first is no longer one.
+_ACTIVE_SUPERUSERS = (
+    select(User.id).where(User.is_superuser, User.is_active).order_by(User.id).with_for_update()
+)
 
 
 def normalize_email(email: str) -> str:
@@ -36,6 +46,51 @@ async def create(session: AsyncSession, data: UserCreate) -> User:
         await session.rollback()
         raise ConflictError("A user with this email already exists") from exc
     return user
+
+
+async def list_page(session: AsyncSession, page: Page) -> tuple[list[User], str | None]:
+    """Return one page of every user, newest first, and the cursor of the next page."""
+    if page.after_id is None:
+        rows = list(await session.scalars(_PAGE, {"limit": page.fetch}))
+    else:
+        rows = list(
+            await session.scalars(_PAGE_AFTER, {"limit": page.fetch, "after_id": page.after_id})
+        )
+    return rows[: page.limit], next_cursor(rows, page)
+
+
+async def _keep_a_superuser(session: AsyncSession, user: User) -> None:
+    """Raise ConflictError if `user` is the last active superuser, who is about to stop being one."""
+    if not (user.is_superuser and user.is_active):
+        return
+    superusers = set(await session.scalars(_ACTIVE_SUPERUSERS))
+    if not superusers - {user.id}:
+        raise ConflictError("The last active superuser cannot be removed, demoted or deactivated")
+
+
+async def administer(session: AsyncSession, user: User, data: UserAdminUpdate) -> User:
+    """Apply a superuser's changes to an account; the last active superuser stays one."""
+    changes = data.model_dump()
+    if changes.get("is_active") is False or changes.get("is_superuser") is False:
+        await _keep_a_superuser(session, user)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await session.commit()
+    return user
+
+
+async def delete(session: AsyncSession, user: User) -> None:
+    """Delete an account and, by cascade, everything it owns; never the last active superuser."""
+    await _keep_a_superuser(session, user)
+    await session.delete(user)
+    await session.commit()
+
+
+async def promote(session: AsyncSession, user: User) -> None:
+    """Make `user` an active superuser (idempotent)."""
+    user.is_superuser = True
+    user.is_active = True
+    await session.commit()
 
 
 class Recipient(NamedTuple):

@@ -1,8 +1,9 @@
-"""Keyset pagination: the cursor is the last id seen, opaque to clients."""
+"""Keyset pagination of lists ordered newest first: the cursor is the last id seen, opaque."""
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
@@ -37,12 +38,29 @@ def decode_cursor(cursor: str) -> int:
 
 @dataclass(frozen=True)
 class Page:
+    """The page a request asks for: `limit` rows after the row with id `after_id`."""
+
     limit: int
     after_id: int | None
 
+    @property
+    def fetch(self) -> int:
+        """Rows to fetch: one more than asked tells whether another page exists, without a COUNT."""
+        return self.limit + 1
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+def next_cursor(rows: Sequence[HasId], page: Page) -> str | None:
+    """The cursor of the page after `rows` (fetched `page.fetch` at a time), None on the last."""
+    return encode_cursor(rows[page.limit - 1].id) if len(rows) > page.limit else None
+
 
 async def get_page(
-    limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 20,
+    limit: Annotated[int, Query(ge=1, le=100, description="Results per page")] = 20,
     cursor: Annotated[
         str | None, Query(max_length=64, description="`next_cursor` of the previous page")
     ] = None,
