@@ -91,6 +91,7 @@ ADMIN = [
     "src/{pkg}/admin/site.py",
     "src/{pkg}/admin/views.py",
     "src/{pkg}/admin/templates/base.html",
+    "src/{pkg}/admin/templates/_form_footer.html",
     "tests/test_admin.py",
 ]
 # What only use_admin brings: its package, dependency, setting, README section and tests.
@@ -104,9 +105,9 @@ ML_TRACES = re.compile(
     r"predictions|scikit-learn|sklearn|skops|MODEL_PATH|train-model", re.IGNORECASE
 )
 # Generated files are free of these; Jinja in the service's own HTML templates is meant to stay
-# (the landing page, and the admin's override of starlette-admin's base template).
+# (the landing page, and the admin's overrides of starlette-admin's templates).
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|cookiecutter", re.IGNORECASE)
-JINJA_ALLOWED = {"index.html", "base.html"}
+JINJA_ALLOWED = {"index.html", "base.html", "_form_footer.html"}
 
 
 def leftovers(project: Path) -> list[str]:

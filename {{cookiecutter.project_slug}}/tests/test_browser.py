@@ -33,9 +33,15 @@ from playwright.async_api import (
 )
 
 from {{ cookiecutter.package_name }} import __version__
+{%- if cookiecutter.use_admin %}
+from {{ cookiecutter.package_name }}.admin.auth import REFUSED
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME
+{%- if cookiecutter.use_admin %}
+from {{ cookiecutter.package_name }}.db.session import create_engine, create_session_factory
+{%- endif %}
 
-from tests.helpers import PASSWORD, free_port
+from tests.helpers import PASSWORD, free_port{% if cookiecutter.use_admin %}, make_superuser{% endif %}
 
 pytestmark = pytest.mark.browser
 
@@ -295,3 +301,88 @@ async def test_redoc_renders_every_operation(visit: Visit) -> None:
     assert {(method, path) for method, path in shown} == expected
     await expect(page.get_by_role("heading", level=1)).to_contain_text(PROJECT_NAME)
     visit.assert_clean()
+
+{%- if cookiecutter.use_admin %}
+
+
+async def create_superuser(database_url: str) -> str:
+    """A superuser in the served database, made as `create-superuser` makes one; its email."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            user = await make_superuser(session, f"root-{uuid.uuid4().hex[:8]}@example.com")
+    finally:
+        await engine.dispose()
+    return user.email
+
+
+async def sign_up(page: Page) -> tuple[str, str]:
+    """A new account through the API: its email and an access token."""
+    email = f"user-{uuid.uuid4().hex[:8]}@example.com"
+    signup = await page.request.post("/api/v1/users", data={"email": email, "password": PASSWORD})
+    assert signup.status == 201, await signup.text()
+    form: dict[str, str | float | bool] = {"username": email, "password": PASSWORD}
+    token = await page.request.post("/api/v1/auth/token", form=form)
+    return email, (await token.json())["access_token"]
+
+
+async def settle(page: Page) -> None:
+    """Wait until the page has all it asked for: leaving it before would abort (fail) requests."""
+    await page.wait_for_load_state("networkidle")
+
+
+async def admin_login(page: Page, email: str) -> None:
+    """Open /admin, which sends a visitor to its login page, and sign in there."""
+    await page.goto("/admin/")
+    await page.wait_for_url("**/admin/login?**")
+    await page.locator('input[name="username"]').fill(email)
+    await page.locator('input[name="password"]').fill(PASSWORD)
+    await settle(page)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def test_admin_superuser_deactivates_a_user(visit: Visit, database_url: str) -> None:
+    page = visit.page
+    email, token = await sign_up(page)
+    me = {"Authorization": f"Bearer {token}"}
+    assert (await page.request.get("/api/v1/users/me", headers=me)).status == 200
+
+    await admin_login(page, await create_superuser(database_url))
+    await settle(page)
+    await page.get_by_role("link", name="Users").first.click()
+    search = page.get_by_role("searchbox", name="Search in list")
+    await search.fill(email)
+    await settle(page)
+    await search.press("Enter")
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(email)
+    await settle(page)
+    await rows.first.locator('a[href*="/admin/user/edit"]').click()
+
+    active = page.get_by_label("Is active")
+    await expect(active).to_be_checked()
+    await active.uncheck()
+    await settle(page)
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await page.wait_for_url("**/admin/user/list**")
+    await expect(page.get_by_text("was changed successfully")).to_be_visible()
+
+    assert (await page.request.get("/api/v1/users/me", headers=me)).status == 401
+    await search.fill(email)
+    await settle(page)
+    await search.press("Enter")
+    await expect(rows).to_have_count(1)  # the screenshot: the user, inactive
+    visit.assert_clean()
+
+
+async def test_admin_refuses_a_user_who_is_not_a_superuser(visit: Visit) -> None:
+    page = visit.page
+    email, _ = await sign_up(page)
+    await admin_login(page, email)
+    await expect(page.get_by_text(REFUSED)).to_be_visible()
+    await settle(page)
+    await page.goto("/admin/user/list")
+    await page.wait_for_url("**/admin/login?**")
+    visit.assert_clean()
+{%- endif %}

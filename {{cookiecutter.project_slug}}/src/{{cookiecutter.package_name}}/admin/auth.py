@@ -5,6 +5,7 @@ import hmac
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette import status
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -78,9 +79,13 @@ class SuperuserAuth(AuthProvider):
         return AdminUser(username=user.email)
 
     async def render_login(self, request: Request, templates: Jinja2Templates) -> Response:
-        """The login page; over the login rate limit, the page again with 429 and Retry-After."""
+        """The login page; after a refusal, the page again with its message.
+
+        A refused login answers 200, as a form shown again does: browsers report a page that
+        loads with 400 as an error. Over the login rate limit: 429 and Retry-After.
+        """
         try:
-            return await super().render_login(request, templates)
+            response = await super().render_login(request, templates)
         except RateLimitedError as exc:
             return templates.TemplateResponse(
                 request,
@@ -89,3 +94,6 @@ class SuperuserAuth(AuthProvider):
                 status_code=exc.status_code,
                 headers=exc.headers,
             )
+        if response.status_code == status.HTTP_400_BAD_REQUEST:
+            response.status_code = status.HTTP_200_OK
+        return response

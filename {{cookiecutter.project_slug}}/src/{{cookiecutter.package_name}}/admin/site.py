@@ -14,7 +14,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette_admin.contrib.sqla import Admin
 
 from {{ cookiecutter.package_name }}.admin.auth import SuperuserAuth
-from {{ cookiecutter.package_name }}.admin.middleware import SameOriginMiddleware
+from {{ cookiecutter.package_name }}.admin.middleware import (
+    NulFreeQueryMiddleware,
+    SameOriginMiddleware,
+)
 from {{ cookiecutter.package_name }}.admin.views import ItemView, UserView
 from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME, Settings
 
@@ -55,6 +58,7 @@ def mount_admin(app: FastAPI, settings: Settings) -> None:
         secret_key=_key(settings, "csrf").hex(),
         middlewares=[
             Middleware(SameOriginMiddleware),
+            Middleware(NulFreeQueryMiddleware),
             Middleware(
                 SessionMiddleware,
                 secret_key=_key(settings, "session").hex(),

@@ -1,5 +1,6 @@
 """What the admin shows of each model, and how its changes reach the domain services."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from starlette_admin import (
 )
 from starlette_admin.contrib.sqla import ModelView
 from starlette_admin.exceptions import FormValidationError
+from starlette_admin.filters import FilterGroup
 
 from {{ cookiecutter.package_name }}.core.errors import ConflictError
 from {{ cookiecutter.package_name }}.items import service as items
@@ -24,6 +26,19 @@ from {{ cookiecutter.package_name }}.items.schemas import ItemEvent, ItemRead, I
 from {{ cookiecutter.package_name }}.users import service as users
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserAdminUpdate
+
+# Ids are 32-bit integers in every database the service supports: no other key names a record,
+# and no table holds more rows.
+MAX_ID = 2**31 - 1
+
+
+def record_id(key: Any) -> int | None:
+    """The id a key from a URL names, or None where it cannot name one (the library would fail)."""
+    try:
+        value = int(key)
+    except (TypeError, ValueError):
+        return None
+    return value if 1 <= value <= MAX_ID else None
 
 
 def form_errors(exc: ValidationError) -> FormValidationError:
@@ -40,6 +55,25 @@ class ServiceModelView(ModelView):
 
     page_size = 25
     fields_default_sort = (("id", True),)  # newest first
+
+    async def find_by_pk(self, request: Request, pk: Any) -> Any:
+        return None if record_id(pk) is None else await super().find_by_pk(request, pk)
+
+    async def find_by_pks(self, request: Request, pks: list[Any]) -> Sequence[Any]:
+        return await super().find_by_pks(request, [pk for pk in pks if record_id(pk)])
+
+    async def find_all(
+        self,
+        request: Request,
+        skip: int = 0,
+        limit: int = 100,
+        q: str | None = None,
+        sorts: Sequence[tuple[str, str]] | None = None,
+        filters: FilterGroup | None = None,
+    ) -> Sequence[Any]:
+        if skip > MAX_ID:  # a page past any table's end, and past what databases take
+            return []
+        return await super().find_all(request, skip, limit, q, sorts, filters)
 
     def can_create(self, request: Request) -> bool:
         return False
