@@ -102,6 +102,14 @@ async def test_the_cookie_is_secure_in_production(settings: Settings, superuser:
     assert "secure" in {flag.strip().lower() for flag in cookie.split(";")[1:]}
 
 
+async def test_logging_out_ends_the_session(admin_client: AsyncClient) -> None:
+    token = await csrf_token(admin_client, "/admin/")
+    response = await admin_client.post("/admin/logout", data={"csrftoken": token})
+    assert response.status_code == 303
+    assert set_cookie(response, SESSION_COOKIE).startswith(f"{SESSION_COOKIE}=null;")
+    assert (await admin_client.get("/admin/")).status_code == 303
+
+
 @pytest.mark.parametrize(
     ("email", "password"),
     [
