@@ -2,7 +2,7 @@
 
 from taskiq import TaskiqDepends, TaskiqState
 
-from {{ cookiecutter.package_name }}.auth import service
+from {{ cookiecutter.package_name }}.auth import passwords
 from {{ cookiecutter.package_name }}.jobs.context import JobContext
 
 
@@ -14,7 +14,7 @@ async def send_password_reset(email: str, state: TaskiqState = TaskiqDepends()) 
     """
     context: JobContext = state.context
     async with context.session_factory() as session:
-        reset = await service.start_password_reset(session, email, context.settings)
+        reset = await passwords.start_password_reset(session, email, context.settings)
         if reset is None:
             return
         user, token = reset

@@ -2,7 +2,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
 
-from {{ cookiecutter.package_name }}.auth import service
+from {{ cookiecutter.package_name }}.auth import passwords, service
 from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiterDep, client_address
 from {{ cookiecutter.package_name }}.auth.schemas import (
     Accepted,
@@ -108,6 +108,6 @@ async def confirm_password_reset(
     await limiter.hit(
         "reset-confirm", client=client_address(request), account=hash_opaque_token(data.token)
     )
-    user = await service.reset_password(session, data.token, data.new_password.get_secret_value())
+    user = await passwords.reset_password(session, data.token, data.new_password.get_secret_value())
     background_tasks.add_task(jobs.send_password_changed.kiq, user.email, user.full_name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

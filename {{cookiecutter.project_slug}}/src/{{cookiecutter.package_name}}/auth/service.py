@@ -1,4 +1,4 @@
-"""Logins, sessions and their tokens."""
+"""Logins, sessions and their tokens (password changes and resets: auth.passwords)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -6,14 +6,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.auth.models import PasswordReset, RefreshToken, UserSession
+from {{ cookiecutter.package_name }}.auth.models import RefreshToken, UserSession
 from {{ cookiecutter.package_name }}.auth.schemas import Token
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import (
     AuthenticationError,
     InvalidGrantError,
-    InvalidResetTokenError,
-    WrongPasswordError,
 )
 from {{ cookiecutter.package_name }}.core.security import (
     AccessClaims,
@@ -21,7 +19,6 @@ from {{ cookiecutter.package_name }}.core.security import (
     create_access_token,
     decode_access_token,
     hash_opaque_token,
-    hash_password,
     new_opaque_token,
     verify_dummy_password,
     verify_password,
@@ -49,11 +46,6 @@ _REFRESH = (
     .join(UserSession, UserSession.id == RefreshToken.session_id)
     .join(User, User.id == UserSession.user_id)
     .where(RefreshToken.token_hash == bindparam("token_hash"))
-)
-_RESET = (
-    select(PasswordReset, User)
-    .join(User, User.id == PasswordReset.user_id)
-    .where(PasswordReset.token_hash == bindparam("token_hash"))
 )
 _SESSION_OF_TOKEN = select(RefreshToken.session_id).where(
     RefreshToken.token_hash == bindparam("token_hash")
@@ -178,71 +170,6 @@ async def revoke(session: AsyncSession, token: str, settings: Settings) -> None:
         except InvalidTokenError:
             return
     await _end_sessions(session, UserSession.id == session_id)
-
-
-async def change_password(
-    session: AsyncSession, user: User, *, current: str, new: str, keep_session_id: int
-) -> None:
-    """Set a new password, given the current one; every other session of the user ends.
-
-    Raise WrongPasswordError if `current` is wrong.
-    """
-    if not await verify_password(current, user.hashed_password):
-        raise WrongPasswordError
-    await _set_password(session, user, new)
-    await end_user_sessions(session, user.id, keep_session_id=keep_session_id)
-
-
-async def _set_password(session: AsyncSession, user: User, password: str) -> None:
-    """Change the hash; a pending reset link no longer works (it was for the old password)."""
-    user.hashed_password = await hash_password(password)
-    await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
-
-
-async def start_password_reset(
-    session: AsyncSession, email: str, settings: Settings
-) -> tuple[User, str] | None:
-    """A reset token for the active account with this email, if any, superseding older ones.
-
-    Stored as a hash, uncommitted: the caller commits once the email is sent.
-    """
-    user = await users.get_by_email(session, email)
-    if user is None or not user.is_active:
-        return None
-    token = new_opaque_token()
-    await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
-    session.add(
-        PasswordReset(
-            user_id=user.id,
-            token_hash=hash_opaque_token(token),
-            expires_at=utcnow() + timedelta(minutes=settings.password_reset_expire_minutes),
-        )
-    )
-    await session.flush()
-    return user, token
-
-
-async def reset_password(session: AsyncSession, token: str, new_password: str) -> User:
-    """Set a new password with a reset token, which is then used up; every session ends.
-
-    Raise InvalidResetTokenError for a used, superseded, expired or unknown token.
-    """
-    token_hash = hash_opaque_token(token)
-    row = (await session.execute(_RESET, {"token_hash": token_hash})).one_or_none()
-    if row is None:
-        raise InvalidResetTokenError
-    reset, user = row
-    if reset.expires_at <= utcnow() or not user.is_active:
-        raise InvalidResetTokenError
-    # Deleted only if still there: of two requests with one token, one resets.
-    used = await session.execute(
-        delete(PasswordReset).where(PasswordReset.token_hash == token_hash)
-    )
-    if not used.rowcount:  # type: ignore[attr-defined]
-        raise InvalidResetTokenError
-    await _set_password(session, user, new_password)
-    await end_user_sessions(session, user.id)
-    return user
 
 
 async def end_user_sessions(

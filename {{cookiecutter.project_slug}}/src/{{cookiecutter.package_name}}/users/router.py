@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 from pydantic import MISSING
 
-from {{ cookiecutter.package_name }}.auth import service as auth
+from {{ cookiecutter.package_name }}.auth import passwords
 from {{ cookiecutter.package_name }}.auth.dependencies import (
     CurrentSuperuser,
     CurrentUser,
@@ -106,7 +106,7 @@ async def change_password(
 ) -> Response:
     """Change your password: your other sessions end, and you are told by email."""
     await limiter.hit("password", client=client_address(request), account=str(user.id))
-    await auth.change_password(
+    await passwords.change_password(
         session,
         user,
         current=data.current_password.get_secret_value(),
