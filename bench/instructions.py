@@ -175,6 +175,7 @@ def measure(workdir: Path, requests: int, receiver_port: int) -> dict[str, int]:
     env = child_env(
         ENVIRONMENT="production",
         SECRET_KEY=secrets.token_urlsafe(48),
+        EMAIL_ENABLED="false",  # production needs an SMTP server otherwise
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'unused.db'}",  # /health never opens it
         LOG_LEVEL="INFO",  # the service's access lines on, as in production (JSON there)
         PYTHONHASHSEED="0",  # the same dict layouts in every run

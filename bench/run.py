@@ -140,6 +140,7 @@ def service_env(database_url: str, secret: str = "", **extra: str) -> dict[str, 
         SECRET_KEY=secret or secrets.token_urlsafe(48),
         LOG_LEVEL="WARNING",
         ACCESS_TOKEN_EXPIRE_MINUTES="120",
+        EMAIL_ENABLED="false",  # production needs an SMTP server otherwise
         **extra,
     )
 

@@ -266,6 +266,7 @@ def test_what_the_dockerfile_runs_serves_the_api(
         "DATABASE_URL": url,
         "ENVIRONMENT": "production",
         "SECRET_KEY": "a-strong-production-secret-key-of-48-characters!",
+        "EMAIL_ENABLED": "false",  # production needs an SMTP server otherwise
         "WEB_CONCURRENCY": workers,
     }
     try:

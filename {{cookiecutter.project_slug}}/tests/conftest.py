@@ -17,6 +17,7 @@ import pytest
 {%- if cookiecutter.broker == "redis" %}
 import redis
 {%- endif %}
+from aiosmtpd.controller import Controller
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx2 import ASGITransport, AsyncClient
@@ -37,6 +38,9 @@ from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.db.models import Base
 from {{ cookiecutter.package_name }}.db.session import create_engine
 {%- if cookiecutter.broker == "redis" %}
+from {{ cookiecutter.package_name }}.emails.notifier import Notifier
+{%- endif %}
+{%- if cookiecutter.broker == "redis" %}
 from {{ cookiecutter.package_name }}.jobs.context import JobContext
 from {{ cookiecutter.package_name }}.jobs.queue import create_jobs
 {%- endif %}
@@ -46,7 +50,7 @@ from {{ cookiecutter.package_name }}.predictions import train
 {%- endif %}
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.helpers import RecordingNotifier, bearer, make_user
+from tests.helpers import Mailbox, bearer, free_port, make_user
 {%- if cookiecutter.database == "postgresql" %}
 
 
@@ -193,6 +197,28 @@ def redis_url() -> str:
 {%- endif %}
 
 
+# Where the tests' SMTP server listens: every app the tests start sends its email there.
+SMTP_HOST, SMTP_PORT = "127.0.0.1", free_port()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def smtp_server() -> Iterator[Controller]:
+    """A real SMTP server (aiosmtpd) for the whole test session."""
+    controller = Controller(Mailbox(), hostname=SMTP_HOST, port=SMTP_PORT)
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: Controller) -> Mailbox:
+    """The SMTP server's messages, emptied before each test."""
+    mailbox: Mailbox = smtp_server.handler
+    mailbox.messages.clear()
+    mailbox.refusals = 0
+    return mailbox
+
+
 @pytest.fixture
 async def settings(database_url: str{% if cookiecutter.ml_serving %}, model_path: Path{% endif %}{% if cookiecutter.broker == "redis" %}, redis_url: str{% endif %}) -> Settings:
     """Test settings on an emptied database."""
@@ -206,6 +232,10 @@ async def settings(database_url: str{% if cookiecutter.ml_serving %}, model_path
         environment="test",
         database_url=database_url,
         secret_key=SecretStr("test-secret-key-that-is-long-enough-0123456789"),
+        smtp_host=SMTP_HOST,
+        smtp_port=SMTP_PORT,
+        smtp_security="none",
+        password_reset_url="https://app.example.com/reset-password",
 {%- if cookiecutter.broker == "redis" %}
         redis_url=redis_url,
         redis_key_prefix=f"test-{uuid.uuid4().hex[:12]}",  # each test its own channels and keys
@@ -217,13 +247,8 @@ async def settings(database_url: str{% if cookiecutter.ml_serving %}, model_path
 
 
 @pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-async def app(settings: Settings, notifier: RecordingNotifier) -> AsyncIterator[FastAPI]:
-    app = create_app(settings, notifier=notifier)
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
     async with LifespanManager(app):
         yield app
 
@@ -232,12 +257,10 @@ async def app(settings: Settings, notifier: RecordingNotifier) -> AsyncIterator[
 
 
 @pytest.fixture
-async def worker(
-    app: FastAPI, settings: Settings, notifier: RecordingNotifier
-) -> AsyncIterator[None]:
-    """A job worker in this process, with the app's database and the recording notifier."""
+async def worker(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """A job worker in this process, with the app's database and email."""
     jobs = create_jobs(settings, worker=True)
-    jobs.use(JobContext(app.state.session_factory, notifier))
+    jobs.use(JobContext(app.state.session_factory, Notifier(settings), settings))
     jobs.broker.is_worker_process = True
     stop = asyncio.Event()
     with ThreadPoolExecutor(1) as executor:
@@ -274,8 +297,8 @@ async def user(session: AsyncSession) -> User:
 
 
 @pytest.fixture
-def auth_headers(user: User, settings: Settings) -> dict[str, str]:
-    return bearer(user, settings)
+async def auth_headers(session: AsyncSession, user: User, settings: Settings) -> dict[str, str]:
+    return await bearer(session, user, settings)
 
 
 @pytest.fixture
@@ -284,5 +307,7 @@ async def other_user(session: AsyncSession) -> User:
 
 
 @pytest.fixture
-def other_headers(other_user: User, settings: Settings) -> dict[str, str]:
-    return bearer(other_user, settings)
+async def other_headers(
+    session: AsyncSession, other_user: User, settings: Settings
+) -> dict[str, str]:
+    return await bearer(session, other_user, settings)

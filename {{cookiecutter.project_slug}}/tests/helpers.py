@@ -8,15 +8,17 @@ import sys
 from asyncio.subprocess import PIPE, STDOUT, Process
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 
+from aiosmtpd.smtp import Envelope
 from asgi_lifespan import LifespanManager
 from httpx2 import ASGITransport, AsyncClient, TransportError
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.auth.service import issue_token
+from {{ cookiecutter.package_name }}.auth.service import start_session
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.notifications import Notifier
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.users import service as users
 from {{ cookiecutter.package_name }}.users.models import User
@@ -25,14 +27,32 @@ from {{ cookiecutter.package_name }}.users.schemas import UserCreate
 PASSWORD = "correct horse battery staple"
 
 
-class RecordingNotifier:
-    """Records notifications instead of sending them."""
+class Mailbox:
+    """What the tests' SMTP server (aiosmtpd) received, and how it answers."""
 
     def __init__(self) -> None:
-        self.welcomed: list[str] = []
+        self.messages: list[EmailMessage] = []
+        self.refusals = 0  # answer this many messages with a temporary failure
 
-    async def send_welcome(self, *, email: str, full_name: str | None) -> None:
-        self.welcomed.append(email)
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        if self.refusals:
+            self.refusals -= 1
+            return "451 Try again later"
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+
+def text_of(message: EmailMessage) -> str:
+    """The plain-text body of an email."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 async def make_user(session: AsyncSession, email: str = "alice@example.com") -> User:
@@ -47,17 +67,16 @@ async def make_superuser(session: AsyncSession, email: str = "root@example.com")
     return user
 
 
-def bearer(user: User, settings: Settings) -> dict[str, str]:
-    """The Authorization header of `user`."""
-    return {"Authorization": f"Bearer {issue_token(user, settings).access_token}"}
+async def bearer(session: AsyncSession, user: User, settings: Settings) -> dict[str, str]:
+    """The Authorization header of `user`, in a session of its own."""
+    token = await start_session(session, user, settings)
+    return {"Authorization": f"Bearer {token.access_token}"}
 
 
 @asynccontextmanager
-async def serve(
-    settings: Settings, notifier: Notifier | None = None, *, base_url: str = "http://test"
-) -> AsyncIterator[AsyncClient]:
+async def serve(settings: Settings, *, base_url: str = "http://test") -> AsyncIterator[AsyncClient]:
     """A client for an app built from `settings`, its lifespan running."""
-    app = create_app(settings, notifier=notifier)
+    app = create_app(settings)
     async with (
         LifespanManager(app),
         AsyncClient(transport=ASGITransport(app=app), base_url=base_url) as client,
@@ -106,6 +125,11 @@ def process_env(settings: Settings, **overrides: str) -> dict[str, str]:
             "DATABASE_URL": settings.database_url,
             "SECRET_KEY": settings.secret_key.get_secret_value(),
             "ENVIRONMENT": "test",
+            "SMTP_HOST": settings.smtp_host or "",
+            "SMTP_PORT": str(settings.smtp_port),
+            "SMTP_SECURITY": settings.smtp_security,
+            "EMAIL_FROM": settings.email_from,
+            "PASSWORD_RESET_URL": settings.password_reset_url,
 {%- if cookiecutter.broker == "redis" %}
             "REDIS_URL": settings.redis_url,
             "REDIS_KEY_PREFIX": settings.redis_key_prefix,

@@ -182,9 +182,9 @@ async def test_a_post_from_another_origin_is_403(
 
 
 async def test_deactivating_a_user_in_the_admin_ends_their_tokens(
-    admin_client: AsyncClient, user: User, settings: Settings
+    admin_client: AsyncClient, user: User, settings: Settings, session: AsyncSession
 ) -> None:
-    headers = bearer(user, settings)
+    headers = await bearer(session, user, settings)
     assert (await admin_client.get("/api/v1/users/me", headers=headers)).status_code == 200
     found = await admin_client.get("/admin/user/list", params={"q": user.email})
     assert found.status_code == 200

@@ -36,6 +36,8 @@ async def test_login_returns_a_bearer_token(
         str(body["access_token"]), settings.secret_key.get_secret_value(), algorithms=[ALGORITHM]
     )
     assert claims["sub"] == str(user.id)
+    assert isinstance(claims["sid"], int)
+    assert len(str(body["refresh_token"])) >= 43  # 256 bits, base64
 
 
 async def test_login_email_is_case_insensitive(client: AsyncClient, user: User) -> None:
@@ -120,7 +122,10 @@ def token(settings: Settings, user_id: int, **overrides: object) -> str:
         ),
         pytest.param(lambda s, uid: token(s, uid, sub=None), id="no-subject"),
         pytest.param(lambda s, uid: token(s, uid, sub="not-a-number"), id="bad-subject"),
-        pytest.param(lambda s, uid: token(s, 999_999), id="unknown-user"),
+        pytest.param(lambda s, uid: token(s, 999_999, sid=1), id="unknown-user"),
+        pytest.param(lambda s, uid: token(s, uid), id="no-session"),
+        pytest.param(lambda s, uid: token(s, uid, sid="1"), id="session-not-a-number"),
+        pytest.param(lambda s, uid: token(s, uid, sid=999_999), id="unknown-session"),
         pytest.param(
             lambda s, uid: jwt.encode(
                 {"sub": str(uid)}, "another-key-another-key-another-key", algorithm=ALGORITHM

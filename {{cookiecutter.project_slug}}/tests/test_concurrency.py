@@ -16,7 +16,7 @@ async def test_concurrent_item_creation_keeps_every_row(
     client: AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     users = [await make_user(session, email=f"user{n}@example.com") for n in range(10)]
-    headers = [bearer(user, settings) for user in users]
+    headers = [await bearer(session, user, settings) for user in users]
 
     async def create(n: int) -> int:
         response = await client.post(

@@ -8,6 +8,7 @@ STRONG_KEY = "k" * 48
 
 
 def production(**values: object) -> Settings:
+    values = {"email_enabled": False} | values
     return Settings(_env_file=None, environment="production", **values)  # type: ignore[arg-type]
 
 
@@ -49,3 +50,23 @@ def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch, raw:
 def test_log_level_is_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOG_LEVEL", "debug")
     assert Settings(_env_file=None).log_level == "DEBUG"
+
+
+def test_production_refuses_to_print_emails() -> None:
+    """Without an SMTP server emails would go to the console, reset links with them."""
+    with pytest.raises(ValidationError, match="EMAIL_FROM, PASSWORD_RESET_URL, SMTP_HOST must"):
+        production(secret_key=SecretStr(STRONG_KEY), email_enabled=True)
+    mailing = production(
+        secret_key=SecretStr(STRONG_KEY),
+        email_enabled=True,
+        smtp_host="smtp.example.com",
+        email_from="service@example.com",
+        password_reset_url="https://app.example.com/reset",
+    )
+    assert mailing.smtp_host == "smtp.example.com"
+    assert production(secret_key=SecretStr(STRONG_KEY)).email_enabled is False
+
+
+def test_an_empty_smtp_host_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_HOST", "")
+    assert Settings(_env_file=None).smtp_host is None

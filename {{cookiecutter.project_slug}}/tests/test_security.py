@@ -250,7 +250,11 @@ async def test_logins_are_limited_per_account(limited_app: FastAPI, user: User) 
 
 
 def production(**values: object) -> Settings:
-    base: dict[str, object] = {"environment": "production", "secret_key": SecretStr("s" * 48)}
+    base: dict[str, object] = {
+        "environment": "production",
+        "secret_key": SecretStr("s" * 48),
+        "email_enabled": False,
+    }
     return Settings(_env_file=None, **(base | values))  # type: ignore[arg-type]
 
 

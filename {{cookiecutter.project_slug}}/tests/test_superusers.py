@@ -25,8 +25,10 @@ async def superuser(session: AsyncSession) -> User:
 
 
 @pytest.fixture
-def superuser_headers(superuser: User, settings: Settings) -> dict[str, str]:
-    return bearer(superuser, settings)
+async def superuser_headers(
+    session: AsyncSession, superuser: User, settings: Settings
+) -> dict[str, str]:
+    return await bearer(session, superuser, settings)
 
 
 def admin_requests(user_id: int) -> list[tuple[str, str, dict[str, object] | None]]:
@@ -142,12 +144,12 @@ async def test_demotion_takes_effect_on_the_next_request(
     client: AsyncClient, session: AsyncSession, superuser: User, settings: Settings
 ) -> None:
     second = await make_superuser(session, email="second@example.com")
-    headers = bearer(second, settings)
+    headers = await bearer(session, second, settings)
     assert (await client.get("/api/v1/users", headers=headers)).status_code == 200
     response = await client.patch(
         f"/api/v1/users/{second.id}",
         json={"is_superuser": False},
-        headers=bearer(superuser, settings),
+        headers=await bearer(session, superuser, settings),
     )
     assert response.status_code == 200
     assert (await client.get("/api/v1/users", headers=headers)).status_code == 403
@@ -173,7 +175,9 @@ async def test_the_last_active_superuser_stays(
     assert response.json() == LAST_SUPERUSER
     # With another active superuser, the same request goes through.
     second = await make_superuser(session, email="second@example.com")
-    response = await client.request(method, url, json=body, headers=bearer(second, settings))
+    response = await client.request(
+        method, url, json=body, headers=await bearer(session, second, settings)
+    )
     assert response.status_code in (200, 204)
 
 
@@ -254,29 +258,27 @@ def run_main(*args: str) -> int:
     return main(["create-superuser", *args])
 
 
-async def test_create_superuser_promotes_an_existing_account_without_a_password(
-    settings: Settings,
-    session: AsyncSession,
-    user: User,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def command_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command, run in this process, finds the test's database and no password."""
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.delenv("SUPERUSER_PASSWORD", raising=False)
+
+
+@pytest.mark.usefixtures("command_env")
+async def test_create_superuser_promotes_an_existing_account_without_a_password(
+    session: AsyncSession, user: User, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert await asyncio.to_thread(run_main, user.email) == 0
     assert capsys.readouterr().out == f"{user.email} is now a superuser\n"
     await session.refresh(user)
     assert user.is_superuser
 
 
+@pytest.mark.usefixtures("command_env")
 async def test_create_superuser_prompts_on_a_terminal(
-    settings: Settings,
-    session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.delenv("SUPERUSER_PASSWORD", raising=False)
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     answers = iter([PASSWORD, "something else"])
     monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))

@@ -80,7 +80,7 @@ async def test_a_request_is_traced_with_its_queries(
         AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
     ):
         async with app.state.session_factory() as session:
-            headers = bearer(await make_user(session), traced)
+            headers = await bearer(session, await make_user(session), traced)
         item = (await client.post("/api/v1/items", json={"title": "x"}, headers=headers)).json()
         response = await client.get(
             f"/api/v1/items/{item['id']}",

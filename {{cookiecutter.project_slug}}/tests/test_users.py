@@ -1,16 +1,15 @@
 import asyncio
 import json
-import logging
 
 import pytest
 from fastapi import FastAPI
 from httpx2 import AsyncClient
 from starlette.types import Message
 
-from {{ cookiecutter.package_name }}.core.notifications import LogNotifier
+from {{ cookiecutter.package_name }}.core.config import PROJECT_NAME
 from {{ cookiecutter.package_name }}.users.models import User
 
-from tests.helpers import PASSWORD, RecordingNotifier, eventually
+from tests.helpers import PASSWORD, Mailbox, eventually, text_of
 
 SIGNUP = {"email": "New.User@Example.com", "password": PASSWORD, "full_name": "New User"}
 
@@ -54,34 +53,30 @@ async def test_signup_invalid_is_422(client: AsyncClient, payload: dict[str, obj
 
 
 async def test_signup_welcomes_the_user_once(
-    client: AsyncClient, notifier: RecordingNotifier, worker: None, app: FastAPI
+    client: AsyncClient, mailbox: Mailbox, worker: None, app: FastAPI
 ) -> None:
     response = await client.post("/api/v1/users", json=SIGNUP)
     assert response.status_code == 201
-    await eventually(lambda: notifier.welcomed == ["new.user@example.com"])
+    await eventually(lambda: len(mailbox.messages) == 1)
+    [welcome] = mailbox.to("new.user@example.com")
+    assert welcome["Subject"] == f"{PROJECT_NAME}: Welcome"
+    assert "Hello New User," in text_of(welcome)
+    assert PASSWORD not in welcome.as_string()
     # A redelivered job finds the welcome recorded and sends nothing.
     await app.state.jobs.send_welcome.kiq(response.json()["id"])
     await asyncio.sleep(0.2)
-    assert notifier.welcomed == ["new.user@example.com"]
+    assert len(mailbox.messages) == 1
 
 
 async def test_a_failed_welcome_is_retried(
-    client: AsyncClient, notifier: RecordingNotifier, worker: None
+    client: AsyncClient, mailbox: Mailbox, worker: None
 ) -> None:
-    """The notifier fails once: the job runs again after a backoff, and the welcome goes out."""
-    failures = [ConnectionError("the mail server went away")]
-    send = notifier.send_welcome
-
-    async def flaky(*, email: str, full_name: str | None) -> None:
-        if failures:
-            raise failures.pop()
-        await send(email=email, full_name=full_name)
-
-    notifier.send_welcome = flaky  # type: ignore[method-assign]
+    """The SMTP server refuses once: the job runs again after a backoff, and the welcome goes out."""
+    mailbox.refusals = 1
     response = await client.post("/api/v1/users", json=SIGNUP)
     assert response.status_code == 201
-    await eventually(lambda: notifier.welcomed == ["new.user@example.com"], within=10)
-    assert failures == []
+    await eventually(lambda: len(mailbox.to("new.user@example.com")) == 1, within=10)
+    assert mailbox.refusals == 0
 
 
 async def test_welcome_job_is_enqueued_after_the_response(
@@ -124,12 +119,6 @@ async def test_welcome_job_is_enqueued_after_the_response(
     }
     await app(scope, receive, send)
     assert events.index("enqueued") > events.index("http.response.body")
-
-
-async def test_log_notifier_logs_the_welcome(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO):
-        await LogNotifier().send_welcome(email="someone@example.com", full_name=None)
-    assert "someone@example.com" in caplog.text
 
 
 async def test_me_returns_the_current_user(

@@ -26,11 +26,11 @@ from {{ cookiecutter.package_name }}.core.errors import register_exception_handl
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
 from {{ cookiecutter.package_name }}.core.metrics import record_pool
 from {{ cookiecutter.package_name }}.core.middleware import ServiceMiddleware
-from {{ cookiecutter.package_name }}.core.notifications import LogNotifier, Notifier
 from {{ cookiecutter.package_name }}.db.session import (
     create_engine,
     create_session_factory,
 )
+from {{ cookiecutter.package_name }}.emails.notifier import Notifier
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 {%- if cookiecutter.broker == "none" %}
 from {{ cookiecutter.package_name }}.items.events import ItemEvents
@@ -56,7 +56,8 @@ STARTUP_FAILURE = 3
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the database engine for the app's lifetime; dispose of its connections on shutdown."""
-    engine = create_engine(app.state.settings.database_url)
+    settings: Settings = app.state.settings
+    engine = create_engine(settings.database_url)
     record_pool(engine)
     provider: TracerProvider | None = app.state.tracer_provider
     if provider is not None:
@@ -64,7 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
         tracing.trace_statements(engine, provider)
     app.state.session_factory = create_session_factory(engine)
-    app.state.jobs.use(JobContext(app.state.session_factory, app.state.notifier))
+    app.state.jobs.use(JobContext(app.state.session_factory, Notifier(settings), settings))
     try:
         async with app.state.item_events.running():
             yield
@@ -92,8 +93,8 @@ def create_tracer_provider(settings: Settings) -> "TracerProvider | None":
     )
 
 
-def create_app(settings: Settings | None = None, *, notifier: Notifier | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings and notifier."""
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings."""
     settings = settings or Settings()
     provider = create_tracer_provider(settings)
     configure_logging(settings.log_level, settings.log_format, trace_ids=provider is not None)
@@ -121,7 +122,6 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     )
     app.state.settings = settings
     app.state.tracer_provider = provider
-    app.state.notifier = notifier or LogNotifier()
 {%- if cookiecutter.broker == "redis" %}
     app.state.item_events = RedisItemEvents(settings)
     app.state.login_rate_limiter = LoginRateLimiter(

@@ -13,8 +13,8 @@ from taskiq.cli.worker.run import start_listen
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
-from {{ cookiecutter.package_name }}.core.notifications import LogNotifier
 from {{ cookiecutter.package_name }}.db.session import create_engine, create_session_factory
+from {{ cookiecutter.package_name }}.emails.notifier import Notifier
 from {{ cookiecutter.package_name }}.jobs.context import JobContext
 from {{ cookiecutter.package_name }}.jobs.queue import create_jobs
 
@@ -32,7 +32,7 @@ def main() -> None:
 
     @jobs.broker.on_event(TaskiqEvents.WORKER_STARTUP)
     async def start(state: TaskiqState) -> None:
-        jobs.use(JobContext(create_session_factory(engine), LogNotifier()))
+        jobs.use(JobContext(create_session_factory(engine), Notifier(settings), settings))
 
     @jobs.broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
     async def stop(state: TaskiqState) -> None:

@@ -12,8 +12,8 @@ from starlette.templating import Jinja2Templates
 from starlette_admin.auth import AdminUser, AuthProvider, LoginFailed
 
 from {{ cookiecutter.package_name }}.auth import service as auth
-from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiter
-from {{ cookiecutter.package_name }}.auth.schemas import PasswordGrant
+from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiter, client_address
+from {{ cookiecutter.package_name }}.auth.schemas import TokenRequest
 from {{ cookiecutter.package_name }}.core.errors import InvalidGrantError, RateLimitedError
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.service import normalize_email
@@ -42,11 +42,13 @@ class SuperuserAuth(AuthProvider):
         self, username: str, password: str, remember_me: bool, request: Request
     ) -> Response | None:
         try:  # the token endpoint's form: a NUL in the email is refused before any query
-            grant = PasswordGrant(username=username, password=password)
+            grant = TokenRequest(username=username, password=password)
         except ValidationError:
             raise LoginFailed(REFUSED) from None
-        client = request.client.host if request.client else "unknown"
-        await self._limiter.hit(client=client, account=normalize_email(grant.username))
+        # Counted with the token endpoint's logins: one limit, whichever way they come.
+        await self._limiter.hit(
+            "login", client=client_address(request), account=normalize_email(grant.username)
+        )
         session: AsyncSession = request.state.session
         try:
             user = await auth.authenticate(session, email=grant.username, password=grant.password)

@@ -1,4 +1,4 @@
-"""Who a request comes from: `CurrentUser`, `CurrentSuperuser` and the token's `TokenUserId`."""
+"""Who a request comes from: `CurrentUser`, `CurrentSuperuser` and the token's `TokenClaims`."""
 
 from typing import Annotated
 
@@ -9,6 +9,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from {{ cookiecutter.package_name }}.auth import service
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.errors import AuthenticationError, ForbiddenError
+from {{ cookiecutter.package_name }}.core.security import AccessClaims
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.users.models import User
 
@@ -16,21 +17,22 @@ from {{ cookiecutter.package_name }}.users.models import User
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-async def get_token_user_id(
+async def get_token_claims(
     token: Annotated[str | None, Depends(oauth2_scheme)], settings: SettingsDep
-) -> int:
-    """The user id a valid bearer token carries; checking that user is the caller's job."""
+) -> AccessClaims:
+    """The user and session a valid bearer token carries; checking them is the caller's job."""
     if token is None:
         raise AuthenticationError("Not authenticated")
-    return service.user_id_from_token(token, settings)
+    return service.claims_from_token(token, settings)
 
 
-# For a route that checks the user in a query of its own (see items.dependencies.OwnedItem).
-TokenUserId = Annotated[int, Depends(get_token_user_id)]
+# For a route that checks the session in a query of its own (see items.dependencies.OwnedItem).
+TokenClaims = Annotated[AccessClaims, Depends(get_token_claims)]
 
 
-async def get_current_user(user_id: TokenUserId, session: SessionDep) -> User:
-    return await service.get_active_user(session, user_id)
+async def get_current_user(claims: TokenClaims, session: SessionDep) -> User:
+    """The token's user, if active and the token's session live: one query, on every request."""
+    return await service.get_signed_in_user(session, claims)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

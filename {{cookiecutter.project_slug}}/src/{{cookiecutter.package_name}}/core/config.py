@@ -1,6 +1,7 @@
 """Settings, read once from the environment and a `.env` file."""
 
 import json
+from email.utils import formataddr
 from typing import Annotated, Literal, Self
 
 from fastapi import Depends
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
 {%- endif %}
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     access_token_expire_minutes: int = Field(default=30, gt=0)
+    # A session (its refresh tokens) ends after this long without a refresh, and this long after
+    # its login whatever the refreshes.
+    session_idle_timeout_minutes: int = Field(default=7 * 24 * 60, gt=0)
+    session_lifetime_minutes: int = Field(default=30 * 24 * 60, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
     cors_allow_credentials: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -41,6 +46,7 @@ class Settings(BaseSettings):
 {%- endif %}
     # Defaults to on, except in production (see _check_production).
     docs_enabled: bool = True
+    # Per client address and per account (or token): logins, refreshes, password resets.
     login_rate_limit: str = "10/minute"
 {%- if cookiecutter.broker == "redis" %}
     # Redis carries item events across processes, shared login limits and the job queue.
@@ -54,6 +60,19 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=1, ge=1)
 {%- endif %}
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # Email (emails/): through SMTP_HOST; without it, printed to the console, which production
+    # refuses (see _check_production) unless EMAIL_ENABLED is false.
+    email_enabled: bool = True
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    email_from: str = formataddr((PROJECT_NAME, "noreply@localhost"))
+    # The page of your frontend that takes a reset token (as `?token=`) and a new password, and
+    # posts them to /api/v1/auth/password-reset/confirm. Links never use the request's Host.
+    password_reset_url: str = "http://127.0.0.1:8000/reset-password"  # noqa: S105 (a URL)
+    password_reset_expire_minutes: int = Field(default=30, gt=0)
     # HTTP Basic credentials for /metrics; without them it is open, except in production.
     metrics_username: str | None = None
     metrics_password: SecretStr | None = None
@@ -80,6 +99,12 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [origin.strip() for origin in text.split(",") if origin.strip()]
         return value
+
+    @field_validator("smtp_host", "smtp_username", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`SMTP_HOST=` in a .env file means no SMTP server, not one named ''."""
+        return None if value == "" else value
 
     @field_validator("login_rate_limit")
     @classmethod
@@ -120,6 +145,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CORS_ORIGINS must list the allowed origins, not '*', when CORS_ALLOW_CREDENTIALS "
                 "is true in production: any site could make credentialed requests"
+            )
+        unset = {"smtp_host", "email_from", "password_reset_url"} - self.model_fields_set
+        if self.email_enabled and unset:
+            names = ", ".join(sorted(name.upper() for name in unset))
+            raise ValueError(
+                f"{names} must be set when ENVIRONMENT=production, so that emails (password "
+                "resets among them) reach users rather than the console; or set "
+                "EMAIL_ENABLED=false to send none"
             )
         if "docs_enabled" not in self.model_fields_set:
             self.docs_enabled = False

@@ -58,6 +58,20 @@ class InvalidGrantError(AppError):
         return {"error": "invalid_grant", "error_description": self.detail, "detail": self.detail}
 
 
+class WrongPasswordError(AppError):
+    """The current password, asked for before a sensitive change, is wrong."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The current password is wrong"
+
+
+class InvalidResetTokenError(AppError):
+    """One answer for a used, expired, superseded or unknown reset token: none says which."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Invalid or expired reset token"
+
+
 class RateLimitedError(AppError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "Too many attempts; try again later"

@@ -1,7 +1,10 @@
-"""Password hashing and access tokens."""
+"""Password hashing, access tokens and opaque (refresh, reset) tokens."""
 
-from datetime import UTC, datetime, timedelta
+import hashlib
+import secrets
+from datetime import UTC, datetime
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from anyio import to_thread
 from jose import JWTError, jwk, jwt
@@ -15,7 +18,14 @@ password_hash = PasswordHash.recommended()  # Argon2id
 
 
 class InvalidTokenError(Exception):
-    """The token is malformed, expired, tampered with or missing its subject."""
+    """The token is malformed, expired, tampered with or missing its subject or session."""
+
+
+class AccessClaims(NamedTuple):
+    """Whom an access token was issued to, in which session."""
+
+    user_id: int
+    session_id: int
 
 
 async def hash_password(password: str) -> str:
@@ -43,24 +53,40 @@ def _signing_key(secret_key: str) -> Key:
     return jwk.construct(secret_key, ALGORITHM)
 
 
-def create_access_token(subject: str, *, secret_key: str, expires_in: timedelta) -> str:
+def create_access_token(claims: AccessClaims, *, secret_key: str, expires_at: datetime) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": subject, "iat": now, "nbf": now, "exp": now + expires_in}
-    return str(jwt.encode(claims, _signing_key(secret_key), algorithm=ALGORITHM))
+    payload = {
+        "sub": str(claims.user_id),
+        "sid": claims.session_id,
+        "iat": now,
+        "nbf": now,
+        "exp": expires_at,
+    }
+    return str(jwt.encode(payload, _signing_key(secret_key), algorithm=ALGORITHM))
 
 
-def decode_access_token(token: str, *, secret_key: str) -> str:
-    """Return the token's subject, or raise InvalidTokenError."""
+def decode_access_token(token: str, *, secret_key: str) -> AccessClaims:
+    """Return the token's user and session, or raise InvalidTokenError."""
     try:
-        claims = jwt.decode(
+        payload = jwt.decode(
             token,
             _signing_key(secret_key),
             algorithms=[ALGORITHM],
             options={"require_exp": True, "require_sub": True},
         )
-    except JWTError as exc:
+        subject, session_id = payload["sub"], payload.get("sid")
+        if not isinstance(session_id, int) or isinstance(session_id, bool):
+            raise InvalidTokenError("Token has no session")
+        return AccessClaims(int(subject), session_id)
+    except (JWTError, ValueError) as exc:  # ValueError: a subject that is not a user id
         raise InvalidTokenError(str(exc)) from exc
-    subject = claims.get("sub")
-    if not isinstance(subject, str):
-        raise InvalidTokenError("Token subject is not a string")
-    return subject
+
+
+def new_opaque_token() -> str:
+    """A token that means nothing but itself: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_opaque_token(token: str) -> str:
+    """What the database keeps of an opaque token: random tokens need no salt or stretching."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response, WebSocket, status
 
 from {{ cookiecutter.package_name }}.auth.dependencies import (
     CurrentUser,
-    TokenUserId,
+    TokenClaims,
     WebSocketUser,
 )
 from {{ cookiecutter.package_name }}.core.pagination import PageDep
@@ -30,9 +30,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("", response_model=ItemPage)
-async def list_items(user_id: TokenUserId, session: SessionDep, page: PageDep) -> ItemPage:
+async def list_items(caller: TokenClaims, session: SessionDep, page: PageDep) -> ItemPage:
     """The caller's items, newest first, one page at a time."""
-    items, next_cursor = await service.list_for_owner(session, owner_id=user_id, page=page)
+    items, next_cursor = await service.list_for_owner(session, caller=caller, page=page)
     return ItemPage(
         items=[ItemRead.model_validate(item) for item in items], next_cursor=next_cursor
     )

@@ -1,13 +1,15 @@
-"""What a job runs with: the same database and notifier as the routes."""
+"""What a job runs with: the same settings, database and notifier as the routes."""
 
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from {{ cookiecutter.package_name }}.core.notifications import Notifier
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.emails.notifier import Notifier
 
 
 @dataclass(frozen=True)
 class JobContext:
     session_factory: async_sessionmaker[AsyncSession]
     notifier: Notifier
+    settings: Settings

@@ -6,6 +6,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 from taskiq import AsyncBroker{% if cookiecutter.broker == "none" %}, InMemoryBroker{% endif %}
 
+from {{ cookiecutter.package_name }}.auth import jobs as auth_jobs
 {% if cookiecutter.broker == "redis" -%}
 from {{ cookiecutter.package_name }}.broker.jobs import StreamBroker
 {% endif -%}
@@ -31,6 +32,17 @@ class Jobs:
         self.broker = broker
         self.send_welcome = broker.register_task(
             user_jobs.send_welcome, task_name="users.send_welcome", retry_on_error=True
+        )
+        self.send_password_changed = broker.register_task(
+            user_jobs.send_password_changed,
+            task_name="users.send_password_changed",
+            retry_on_error=True,
+        )
+        self.send_email_changed = broker.register_task(
+            user_jobs.send_email_changed, task_name="users.send_email_changed", retry_on_error=True
+        )
+        self.send_password_reset = broker.register_task(
+            auth_jobs.send_password_reset, task_name="auth.send_password_reset", retry_on_error=True
         )
 
     def use(self, context: JobContext) -> None:

@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, status
 
-from {{ cookiecutter.package_name }}.auth.dependencies import get_token_user_id
+from {{ cookiecutter.package_name }}.auth.dependencies import get_token_claims
 from {{ cookiecutter.package_name }}.predictions.dependencies import BatchRows, ModelDep, PredictorDep
 from {{ cookiecutter.package_name }}.predictions.schemas import (
     ModelInfo,
@@ -19,12 +19,13 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 # Every route needs a valid access token, as the rest of the API. The token's signature and expiry
 # are checked, not the account: a prediction reads no data of the user's, and loading the user
 # cost two thirds of the single-track throughput (a database round trip each). A deactivated
-# account's token therefore predicts until it expires (ACCESS_TOKEN_EXPIRE_MINUTES).
+# account's token, or one of an ended session, therefore predicts until it expires
+# (ACCESS_TOKEN_EXPIRE_MINUTES).
 # The lifespan loads the model.
 router = APIRouter(
     prefix="/predictions",
     tags=["predictions"],
-    dependencies=[Depends(get_token_user_id)],
+    dependencies=[Depends(get_token_claims)],
     responses=UNAVAILABLE,
     lifespan=lifespan,
 )

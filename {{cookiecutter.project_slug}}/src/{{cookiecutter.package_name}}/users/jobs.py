@@ -19,3 +19,19 @@ async def send_welcome(user_id: int, state: TaskiqState = TaskiqDepends()) -> No
             return
         await context.notifier.send_welcome(email=recipient.email, full_name=recipient.full_name)
         await session.commit()
+
+
+async def send_password_changed(
+    email: str, full_name: str | None, state: TaskiqState = TaskiqDepends()
+) -> None:
+    """Tell a user their password changed (sent again if redelivered: harmless)."""
+    context: JobContext = state.context
+    await context.notifier.send_password_changed(email=email, full_name=full_name)
+
+
+async def send_email_changed(
+    old_email: str, new_email: str, state: TaskiqState = TaskiqDepends()
+) -> None:
+    """Tell the old address of an account that its email changed."""
+    context: JobContext = state.context
+    await context.notifier.send_email_changed(old_email=old_email, new_email=new_email)

@@ -1,8 +1,15 @@
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Response, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+from pydantic import MISSING
 
-from {{ cookiecutter.package_name }}.auth.dependencies import CurrentSuperuser, CurrentUser
+from {{ cookiecutter.package_name }}.auth import passwords
+from {{ cookiecutter.package_name }}.auth.dependencies import (
+    CurrentSuperuser,
+    CurrentUser,
+    TokenClaims,
+)
+from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiterDep, client_address
 from {{ cookiecutter.package_name }}.core.pagination import PageDep
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.jobs.queue import JobsDep
@@ -10,17 +17,25 @@ from {{ cookiecutter.package_name }}.users import service
 from {{ cookiecutter.package_name }}.users.dependencies import AdministeredUser
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import (
+    PasswordChange,
     UserAdminUpdate,
     UserCreate,
     UserPage,
     UserRead,
+    UserUpdate,
 )
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-SUPERUSERS_ONLY: dict[int | str, dict[str, Any]] = {
-    status.HTTP_401_UNAUTHORIZED: {"description": "Missing or invalid token"},
-    status.HTTP_403_FORBIDDEN: {"description": "The caller is not a superuser"},
+SIGNED_IN: dict[int | str, dict[str, Any]] = {
+    status.HTTP_401_UNAUTHORIZED: {"description": "Missing or invalid token"}
+}
+SUPERUSERS_ONLY: dict[int | str, dict[str, Any]] = SIGNED_IN | {
+    status.HTTP_403_FORBIDDEN: {"description": "The caller is not a superuser"}
+}
+WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {"description": "The current password is wrong"},
+    status.HTTP_429_TOO_MANY_REQUESTS: {"description": "Too many attempts; see Retry-After"},
 }
 ONE_USER: dict[int | str, dict[str, Any]] = SUPERUSERS_ONLY | {
     status.HTTP_404_NOT_FOUND: {"description": "No such user"}
@@ -45,10 +60,68 @@ async def create_user(
     return user
 
 
-@router.get("/me", response_model=UserRead)
+@router.get("/me", response_model=UserRead, responses=SIGNED_IN)
 async def read_me(user: CurrentUser) -> User:
     """Return the signed-in user."""
     return user
+
+
+@router.patch(
+    "/me",
+    response_model=UserRead,
+    responses=SIGNED_IN
+    | WRONG_PASSWORD
+    | {status.HTTP_409_CONFLICT: {"description": "Email already registered"}},
+)
+async def update_me(
+    data: UserUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    request: Request,
+    limiter: LoginRateLimiterDep,
+    jobs: JobsDep,
+    background_tasks: BackgroundTasks,
+) -> User:
+    """Change your name, or your email (with `current_password`): the old address is told."""
+    if data.current_password is not MISSING:  # a password guess, limited like logins
+        await limiter.hit("password", client=client_address(request), account=str(user.id))
+    old_email = await service.update_profile(session, user, data)
+    if old_email is not None:
+        background_tasks.add_task(jobs.send_email_changed.kiq, old_email, user.email)
+    return user
+
+
+@router.post(
+    "/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=SIGNED_IN | WRONG_PASSWORD
+)
+async def change_password(
+    data: PasswordChange,
+    user: CurrentUser,
+    claims: TokenClaims,
+    session: SessionDep,
+    request: Request,
+    limiter: LoginRateLimiterDep,
+    jobs: JobsDep,
+    background_tasks: BackgroundTasks,
+) -> Response:
+    """Change your password: your other sessions end, and you are told by email."""
+    await limiter.hit("password", client=client_address(request), account=str(user.id))
+    await passwords.change_password(
+        session,
+        user,
+        current=data.current_password.get_secret_value(),
+        new=data.new_password.get_secret_value(),
+        keep_session_id=claims.session_id,
+    )
+    background_tasks.add_task(jobs.send_password_changed.kiq, user.email, user.full_name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=SIGNED_IN | LAST_SUPERUSER)
+async def delete_me(user: CurrentUser, session: SessionDep) -> Response:
+    """Delete your account and your items; every token of yours stops working."""
+    await service.delete(session, user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("", response_model=UserPage, responses=SUPERUSERS_ONLY)

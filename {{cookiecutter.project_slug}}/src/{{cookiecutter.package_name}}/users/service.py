@@ -2,16 +2,17 @@
 
 from typing import NamedTuple
 
+from pydantic import SecretStr
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import ConflictError
+from {{ cookiecutter.package_name }}.core.errors import ConflictError, WrongPasswordError
 from {{ cookiecutter.package_name }}.core.pagination import Page, next_cursor
-from {{ cookiecutter.package_name }}.core.security import hash_password
+from {{ cookiecutter.package_name }}.core.security import hash_password, verify_password
 from {{ cookiecutter.package_name }}.db.base import utcnow
 from {{ cookiecutter.package_name }}.users.models import User
-from {{ cookiecutter.package_name }}.users.schemas import UserAdminUpdate, UserCreate
+from {{ cookiecutter.package_name }}.users.schemas import UserAdminUpdate, UserCreate, UserUpdate
 
 # Every user, newest first (the keyset pages of GET /users).
 _PAGE = select(User).order_by(User.id.desc()).limit(bindparam("limit"))
@@ -40,12 +41,39 @@ async def create(session: AsyncSession, data: UserCreate) -> User:
         full_name=data.full_name,
     )
     session.add(user)
+    await _commit_email(session)
+    return user
+
+
+async def _commit_email(session: AsyncSession) -> None:
+    """Commit a new or changed email; raise ConflictError if another account has it."""
     try:
         await session.commit()
-    except IntegrityError as exc:  # the unique index decides, so concurrent sign-ups are safe
+    except IntegrityError as exc:  # the unique index decides, so concurrent requests are safe
         await session.rollback()
         raise ConflictError("A user with this email already exists") from exc
-    return user
+
+
+async def update_profile(session: AsyncSession, user: User, data: UserUpdate) -> str | None:
+    """Apply the caller's changes to their account; return the old email if it changed.
+
+    Raise WrongPasswordError if a new email comes with a wrong current password.
+    """
+    changes = data.model_dump(exclude={"current_password"})
+    new_email = normalize_email(changes.pop("email", user.email))
+    old_email = None
+    if new_email != user.email:
+        password = data.current_password  # UserUpdate requires it with an email
+        if not (
+            isinstance(password, SecretStr)
+            and await verify_password(password.get_secret_value(), user.hashed_password)
+        ):
+            raise WrongPasswordError
+        old_email, user.email = user.email, new_email
+    for field, value in changes.items():
+        setattr(user, field, value)
+    await _commit_email(session)
+    return old_email
 
 
 async def list_page(session: AsyncSession, page: Page) -> tuple[list[User], str | None]:

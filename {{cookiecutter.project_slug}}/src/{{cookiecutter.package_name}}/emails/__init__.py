@@ -1,0 +1,1 @@
+"""Email to users: messages from Jinja2 templates, sent by jobs (jobs/) after the request."""
