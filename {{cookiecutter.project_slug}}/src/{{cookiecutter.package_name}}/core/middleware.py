@@ -129,7 +129,7 @@ class ServiceMiddleware:
         security_headers = self.https_headers if scope["scheme"] == "https" else _SECURITY_HEADERS
         status_code = 0
         received = 0
-        metrics.HTTP_REQUESTS_IN_PROGRESS.inc()
+        metrics.request_started()
 
         # Raised where the app reads the body, so the answer goes through the app's exception
         # handlers and CORS like any other error.
@@ -163,7 +163,7 @@ class ServiceMiddleware:
                 raise
             await internal_error_response()(scope, receive, send_with_headers)
         finally:
-            metrics.HTTP_REQUESTS_IN_PROGRESS.dec()
+            metrics.request_finished()
             _record(scope, root_path, scope["method"], status_code or 500, start)
             request_id_var.reset(token)
 
