@@ -149,6 +149,8 @@ async def test_two_processes_are_counted_together(settings: Settings, tmp_path: 
         for client in clients:
             text = await scrape(client)
             assert requests_total(text, route="/api/v1/users/me", status="401") == 7
+            # Each process's own count, added up: the scrape being answered, in one of them.
+            assert samples(text, "http_requests_in_progress")[frozenset()] == 1
             await client.aclose()
     finally:
         for server in servers:

@@ -22,7 +22,17 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["CONTENT_TYPE_LATEST", "latest", "record_pool", "record_request"]
+__all__ = [
+    "CONTENT_TYPE_LATEST",
+    "latest",
+    "record_pool",
+    "record_request",
+    "request_finished",
+    "request_started",
+]
+
+# Read as prometheus-client reads it when imported: it then keeps every value in those files.
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ
 
 # Labels hold route templates and known methods only: a raw path or id would make a series per
 # request and exhaust Prometheus' memory.
@@ -46,6 +56,31 @@ DB_POOL_IN_USE = Gauge(
     "Database connections checked out of the pool.",
     multiprocess_mode="livesum",
 )
+
+
+# Requests in progress, in one process: a plain int the gauge reads when scraped. The gauge's own
+# inc and dec check its labels and take its lock, twice a request (the event loop's one thread is
+# the only writer). Several processes write the gauge itself: a scrape adds up their files.
+_in_progress = 0
+
+
+def _started() -> None:
+    global _in_progress
+    _in_progress += 1
+
+
+def _finished() -> None:
+    global _in_progress
+    _in_progress -= 1
+
+
+request_started: Callable[[], None]
+request_finished: Callable[[], None]
+if MULTIPROCESS:
+    request_started, request_finished = HTTP_REQUESTS_IN_PROGRESS.inc, HTTP_REQUESTS_IN_PROGRESS.dec
+else:
+    request_started, request_finished = _started, _finished
+    HTTP_REQUESTS_IN_PROGRESS.set_function(lambda: _in_progress)
 
 
 def method_label(method: str) -> str:
@@ -79,7 +114,7 @@ def record_pool(engine: AsyncEngine) -> None:
 
 def latest() -> bytes:
     """Every metric in Prometheus' text format, summed over processes in multiprocess mode."""
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+    if MULTIPROCESS:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
