@@ -13,6 +13,8 @@ from tests.helpers import CONTEXT, all_combinations, combination_id, iter_files,
 ALWAYS = [
     ".env.example",
     ".gitignore",
+    ".github/dependabot.yml",
+    ".pre-commit-config.yaml",
     ".python-version",
     "uv.lock",
     "Makefile",
@@ -142,6 +144,16 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     # Dependabot needs no Actions: .github/dependabot.yml stays, the workflows go.
     assert not (project / ".github/workflows").exists() or answers["use_github_actions"]
     assert not (project / ".locks").exists()
+    dependabot = yaml.safe_load((project / ".github/dependabot.yml").read_text())
+    ecosystems = {update["package-ecosystem"]: update for update in dependabot["updates"]}
+    assert set(ecosystems) == {"uv"} | {
+        name
+        for name, option in [("github-actions", "use_github_actions"), ("docker", "use_docker")]
+        if answers[option]
+    }
+    # One pull request a week for all of them.
+    assert list(dependabot["multi-ecosystem-groups"]) == ["weekly"]
+    assert {update["multi-ecosystem-group"] for update in ecosystems.values()} == {"weekly"}
     for name in PREDICTIONS:
         assert (project / name.format(pkg="my_service")).exists() == answers["ml_serving"], name
     redis = answers["broker"] == "redis"
