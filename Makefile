@@ -30,7 +30,8 @@ test: $(UV)
 
 # Maintainers, after changing the generated pyproject.toml's dependencies: re-resolve the generated
 # project's uv.lock for every combination of the options that change them, into
-# {{cookiecutter.project_slug}}/.locks/ (about 5 s a combination). LOCK_ARGS=--upgrade: newest versions.
+# {{cookiecutter.project_slug}}/.locks/ (about 5 s a combination). LOCK_ARGS=--upgrade: newest versions;
+# LOCK_ARGS="--only sqlite-no_ml_serving-none-no_use_kubernetes": that combination alone.
 lock: $(UV)
 	UV=$(UV) $(UV) run --locked python scripts/lock.py $(LOCK_ARGS)
 

@@ -4,7 +4,8 @@ change its dependencies, and store them in {{cookiecutter.project_slug}}/.locks/
 Run it after any change to the generated pyproject.toml's dependencies (the template test
 tests/test_locks.py fails until then). Each combination is rendered without hooks, seeded with its
 stored lock (so versions move only where the change needs it) and locked with `uv lock`;
-`--upgrade` resolves the newest versions instead. The locks share most packages, so each
+`--upgrade` resolves the newest versions instead; `--only COMBINATION` re-locks one and keeps the
+others. The locks share most packages, so each
 package block is stored once in .locks/packages.lock and each combination's file lists the blocks
 it uses: the post-generation hook (`assemble_lock`) puts its uv.lock back together, offline.
 """
@@ -63,7 +64,17 @@ def resolve(hook, answers: dict[str, object], work: Path, uv: str, upgrade: bool
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upgrade", action="store_true", help="the newest versions allowed")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="COMBINATION",
+        help="lock only this combination (a file name of .locks/ without .lock); keep the others",
+    )
     args = parser.parse_args()
+    combinations = {combination_id(answers): answers for answers in lock_combinations()}
+    unknown = sorted(set(args.only or []) - set(combinations))
+    if unknown:
+        sys.exit(f"--only {', '.join(unknown)}: not one of {', '.join(combinations)}")
     uv = os.environ.get("UV") or shutil.which("uv")
     if not uv:
         sys.exit("uv is needed: run through `make lock`")
@@ -71,9 +82,20 @@ def main() -> int:
     started = time.monotonic()
     manifests: dict[str, str] = {}
     pool: dict[str, str] = {}
+    stored = {}
+    if LOCKS.is_dir():
+        _, blocks = hook.split_lock((LOCKS / hook.POOL).read_text())
+        stored = {hook.block_key(block): block for block in blocks}
     with tempfile.TemporaryDirectory(prefix="template-lock-") as tmp:
-        for answers in lock_combinations():
-            name = combination_id(answers)
+        for name, answers in combinations.items():
+            if args.only and name not in args.only:
+                if not (LOCKS / f"{name}.lock").is_file():
+                    sys.exit(f"no stored lock for {name} to keep: run without --only")
+                text = (LOCKS / f"{name}.lock").read_text()
+                manifests[f"{name}.lock"] = text
+                keys = [line.split()[1] for line in text.splitlines() if line.startswith("@ ")]
+                pool.update((key, stored[key]) for key in keys)
+                continue
             print(f"locking {name}", flush=True)
             lock = resolve(hook, answers, Path(tmp), uv, args.upgrade)
             manifests[f"{name}.lock"], blocks = hook.store_lock(answers, lock)

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CONTEXT, ROOT, find_python, iter_files, require_or_skip
+from tests.helpers import (
+    CONTEXT,
+    LOCK_OPTIONS,
+    ROOT,
+    combination_id,
+    defaults,
+    find_python,
+    iter_files,
+    require_or_skip,
+)
 from tests.test_generated import install, run, run_browser_tests
 
 OLD = "a85387d"  # the last commit before the broker and use_kubernetes options
@@ -129,10 +138,10 @@ def test_a_project_from_an_older_commit_updates_to_a_fresh_render(
     assert re.search(r"\d+ passed", suite), suite[-3000:]  # and `run` saw it exit 0
 
 
-def next_release(template: Path, into: Path) -> str:
+def next_release(template: Path, into: Path, uv: str) -> str:
     """A clone of `template` with one more commit, as a later release might make: a new
-    _template_version, and changes to the Makefile, a domain's code, the README and a skip-listed
-    file."""
+    _template_version, a dependency (re-locked: the default combination only), and changes to the
+    Makefile, a domain's code, the README and a skip-listed file."""
     git("clone", "--quiet", str(template), str(into), cwd=into.parent)
     project = into / "{{cookiecutter.project_slug}}"
     edits = [
@@ -140,6 +149,7 @@ def next_release(template: Path, into: Path) -> str:
         (project / "Makefile", "# Everything runs through uv", "# Everything runs through uv (9.9.9)"),
         (project / "README.md", "# {{ cookiecutter.project_name }}\n", "# {{ cookiecutter.project_name }} (9.9.9)\n"),
     (project / "src/{{cookiecutter.package_name}}/__init__.py", '"""', '"""9.9.9: '),
+    (project / "pyproject.toml", '    "uuid-utils>=1.2",\n', '    "uuid-utils>=1.2",\n    "certifi>=2024.2",\n'),
     ]  # fmt: skip
     for path, old, new in edits:
         text = path.read_text()
@@ -147,6 +157,15 @@ def next_release(template: Path, into: Path) -> str:
         path.write_text(text.replace(old, new, 1))
     router = project / "src/{{cookiecutter.package_name}}/items/router.py"
     router.write_text(router.read_text() + "# 9.9.9\n")
+    default = combination_id({name: defaults()[name] for name in LOCK_OPTIONS})
+    subprocess.run(
+        [sys.executable, "scripts/lock.py", "--only", default],
+        cwd=into,
+        env={**os.environ, "UV": uv},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     git("commit", "--quiet", "--all", "-m", "next release", cwd=into)
     return git("rev-parse", "HEAD", cwd=into)
 
@@ -170,13 +189,11 @@ def test_team_edits_survive_an_update(template: Path, uv: str, tmp_path: Path) -
     package.write_text(package.read_text().replace('"0.1.0"', '"1.4.0"'))
     git("add", "--all", cwd=project)
     git("commit", "--quiet", "-m", "the team's work", cwd=project)
-    team = {
-        name: (project / name).read_bytes() for name in ("uv.lock", "src/my_service/__init__.py")
-    }
+    team_version = package.read_bytes()
 
     # The template moves on; the project follows it through its own Makefile.
     state = json.loads((project / ".cruft.json").read_text())
-    newest = next_release(Path(state["template"]), tmp_path / "template-next")
+    newest = next_release(Path(state["template"]), tmp_path / "template-next", uv)
     state["template"] = str(tmp_path / "template-next")
     (project / ".cruft.json").write_text(json.dumps(state, indent=2) + "\n")
     git("commit", "--quiet", "--all", "-m", "template moved", cwd=project)
@@ -189,19 +206,29 @@ def test_team_edits_survive_an_update(template: Path, uv: str, tmp_path: Path) -
     )
     assert update.returncode == 0, update.stdout + update.stderr
     assert conflicts(project) <= EXPECTED_CONFLICTS
+    # Both added a dependency: uv.lock conflicted, and make template-update re-locked the
+    # template's with the team's pyproject.toml.
+    assert "uv.lock: the template's, re-locked" in update.stdout, update.stdout
+    assert conflicts(project) == set()
+    lock = (project / "uv.lock").read_text()
+    project_entry = lock[lock.index('name = "my-service"') :]
+    assert '{ name = "anyio" }' in project_entry
+    assert '{ name = "certifi" }' in project_entry
+    checked = subprocess.run([uv, "lock", "--check"], cwd=project, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
 
     assert json.loads((project / ".cruft.json").read_text())["commit"] == newest
     assert (orders / "__init__.py").is_file()
     text = pyproject.read_text()
     assert '"anyio>=4.0"' in text
+    assert '"certifi>=2024.2"' in text
     assert "version 9.9.9 of" in text
     assert (project / "Makefile").read_text().startswith("# Everything runs through uv (9.9.9)")
     assert (project / "src/my_service/items/router.py").read_text().endswith("# 9.9.9\n")
     readme_text = readme.read_text()
     assert readme_text.startswith("# My Service (9.9.9)\n")
     assert readme_text.endswith("## Billing\n\nThe team's own section.\n")
-    for name, content in team.items():  # the lock was the team's; __init__.py is skip-listed
-        assert (project / name).read_bytes() == content, name
+    assert package.read_bytes() == team_version, "skip-listed, yet changed"
     check = subprocess.run([*make, "template-check"], cwd=project, env=env, capture_output=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
