@@ -244,3 +244,20 @@ def test_an_answer_changed_with_variables_to_update_matches_a_fresh_render(
         == "redis"
     )
     assert differences(project, render(tmp_path / "fresh", broker="redis")) == []
+
+
+def test_no_variable_or_choice_of_an_older_commit_is_gone(template: Path) -> None:
+    """cruft update answers the new template with the old answers: each must still be valid."""
+    old = json.loads(git("show", f"{OLD}:cookiecutter.json", cwd=template))
+    for name, value in old.items():
+        if name.startswith("_"):
+            continue
+        assert name in CONTEXT, f"{name} was removed or renamed"
+        if isinstance(value, list):
+            assert set(value) <= set(CONTEXT[name]), f"{name}: a choice was removed"
+
+
+def test_the_changelog_describes_this_release() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    releases = re.findall(r"^## (\S+)", changelog, re.MULTILINE)
+    assert releases[0] == CONTEXT["_template_version"], "a new release needs its CHANGELOG entry"
