@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 # python3 at hand when it is one of the choices (default 3.12 otherwise).
 TRY_PYTHON := $(shell $(PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; print(v if v in ("3.11", "3.12", "3.13") else "3.12")')
 
-.PHONY: try test bench bench-instructions lint clean
+.PHONY: try test lock bench bench-instructions lint clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,6 +28,13 @@ try: $(UV)
 test: $(UV)
 	$(UV) run --locked pytest -n auto $(PYTEST_ARGS)
 
+# Maintainers, after changing the generated pyproject.toml's dependencies: re-resolve the generated
+# project's uv.lock for every combination of the options that change them, into
+# {{cookiecutter.project_slug}}/.locks/ (about 5 s a combination). LOCK_ARGS=--upgrade: newest versions;
+# LOCK_ARGS="--only sqlite-no_ml_serving-none-no_use_kubernetes": that combination alone.
+lock: $(UV)
+	UV=$(UV) $(UV) run --locked python scripts/lock.py $(LOCK_ARGS)
+
 # Renders, installs and serves the service and its baselines, loads them with wrk (installed with
 # apt-get if missing) and writes .bench/results.json and .bench/results.md. BENCH_ARGS=--smoke: seconds.
 bench: $(UV)
@@ -38,8 +45,8 @@ bench-instructions: $(UV)
 	$(UV) run --locked python bench/instructions.py $(BENCH_ARGS)
 
 lint: $(UV)
-	$(UV) run ruff check hooks tests bench
-	$(UV) run ruff format --check hooks tests bench
+	$(UV) run ruff check hooks tests bench scripts
+	$(UV) run ruff format --check hooks tests bench scripts
 
 clean:
 	rm -rf $(TOOLS) .venv $(TRY_DIR) .bench .pytest_cache .ruff_cache

@@ -39,6 +39,10 @@ CODE_OPTIONS = (
     "use_kubernetes",
     "use_admin",
 )
+# The variables that change the generated project's dependencies: `make lock` stores a uv.lock for
+# every combination of their values. python_version is not one: every project declares
+# requires-python >= the oldest choice, so one lock serves each (3 times fewer locks).
+LOCK_OPTIONS = tuple(name for name in CODE_OPTIONS if name != "python_version")
 
 
 def defaults() -> dict[str, object]:
@@ -110,6 +114,12 @@ def code_variants() -> list[dict[str, object]]:
         name: True if isinstance(values[0], bool) else values[-1] for name, values in space.items()
     }
     return pairwise(space, start=[default, everything])
+
+
+def lock_combinations() -> list[dict[str, object]]:
+    """Every combination of the values of LOCK_OPTIONS, as `make lock` stores them."""
+    space = [option_space()[name] for name in LOCK_OPTIONS]
+    return [dict(zip(LOCK_OPTIONS, values, strict=True)) for values in itertools.product(*space)]
 
 
 def combination_id(answers: dict[str, object]) -> str:

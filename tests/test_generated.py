@@ -128,15 +128,23 @@ def port_answers(port: int) -> bool:
     return True
 
 
-def install(project: Path, python: str, uv: str, *, editable: bool = True) -> Path:
-    """Install the project into a fresh virtual environment; return its bin folder."""
-    venv = project.parent / f"venv-{'dev' if editable else 'image'}"
-    run([uv, "venv", "--quiet", "--python", python, str(venv)], cwd=project)
-    target = ["-e", ".", "--group", "dev"] if editable else ["."]
-    run(
-        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin/python"), *target],
-        cwd=project,
-    )
+def install(project: Path, python: str, uv: str, *, image: bool = False) -> Path:
+    """Install exactly the project's uv.lock into a fresh virtual environment; return its bin
+    folder. With `image`: as the Dockerfile does (its `uv sync` commands: no dev tools, no
+    editable install), else as `make install` does (the service editable, with its dev tools)."""
+    venv = project.parent / f"venv-{'image' if image else 'dev'}"
+    syncs = [["sync", "--locked"]]
+    if image:
+        dockerfile = (project / "Dockerfile").read_text()
+        assert "UV_PROJECT_ENVIRONMENT=/opt/venv" in dockerfile
+        syncs = [command.split()[1:] for command in re.findall(r"uv sync [-a-z ]+", dockerfile)]
+        assert syncs, "the Dockerfile installs with uv sync"
+    for sync in syncs:
+        run(
+            [uv, *sync, "--quiet", "--python", python],
+            cwd=project,
+            env={"UV_PROJECT_ENVIRONMENT": str(venv)},
+        )
     return venv / "bin"
 
 
@@ -240,7 +248,8 @@ def test_what_the_dockerfile_runs_serves_the_api(
     """No Docker engine here: install as the image does, then run its migrate, CMD and HEALTHCHECK."""
     variant = {"python_version": CONTEXT["python_version"][0], "database": database}
     project, python, _ = prepare(render, tmp_path, variant)
-    bin_dir = install(project, python, uv, editable=False)
+    bin_dir = install(project, python, uv, image=True)
+    assert not (bin_dir / "pytest").exists(), "the image holds no dev tools"
     dockerfile = (project / "Dockerfile").read_text()
     command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
     healthcheck = json.loads(re.search(r"^\s+CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))

@@ -36,5 +36,5 @@ def test_template_workflow() -> None:
 
 
 def test_template_code_is_lint_clean() -> None:
-    lint("ruff", "check", "hooks", "tests", cwd=ROOT)
-    lint("ruff", "format", "--check", "hooks", "tests", cwd=ROOT)
+    lint("ruff", "check", "hooks", "tests", "scripts", cwd=ROOT)
+    lint("ruff", "format", "--check", "hooks", "tests", "scripts", cwd=ROOT)

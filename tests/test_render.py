@@ -13,6 +13,10 @@ from tests.helpers import CONTEXT, all_combinations, combination_id, iter_files,
 ALWAYS = [
     ".env.example",
     ".gitignore",
+    ".github/dependabot.yml",
+    ".pre-commit-config.yaml",
+    ".python-version",
+    "uv.lock",
     "Makefile",
     "README.md",
     "alembic.ini",
@@ -155,7 +159,19 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
         assert (project / name).exists() == answers["use_docker"], name
     for name in GITHUB:
         assert (project / name).exists() == answers["use_github_actions"], name
-    assert not (project / ".github").exists() or answers["use_github_actions"]
+    # Dependabot needs no Actions: .github/dependabot.yml stays, the workflows go.
+    assert not (project / ".github/workflows").exists() or answers["use_github_actions"]
+    assert not (project / ".locks").exists()
+    dependabot = yaml.safe_load((project / ".github/dependabot.yml").read_text())
+    ecosystems = {update["package-ecosystem"]: update for update in dependabot["updates"]}
+    assert set(ecosystems) == {"uv"} | {
+        name
+        for name, option in [("github-actions", "use_github_actions"), ("docker", "use_docker")]
+        if answers[option]
+    }
+    # One pull request a week for all of them.
+    assert list(dependabot["multi-ecosystem-groups"]) == ["weekly"]
+    assert {update["multi-ecosystem-group"] for update in ecosystems.values()} == {"weekly"}
     for name in PREDICTIONS:
         assert (project / name.format(pkg="my_service")).exists() == answers["ml_serving"], name
     redis = answers["broker"] == "redis"
@@ -194,7 +210,12 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
     assert_data_files_parse(project)
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
+    # One lock serves every python_version: requires-python is the oldest choice's.
+    assert (
+        pyproject["project"]["requires-python"]
+        == f">={min(CONTEXT['python_version'], key=lambda v: tuple(map(int, v.split('.'))))}"
+    )
+    assert (project / ".python-version").read_text() == f"{answers['python_version']}\n"
     assert pyproject["tool"]["mypy"]["python_version"] == answers["python_version"]
     assert (
         pyproject["tool"]["ruff"]["target-version"]
@@ -233,6 +254,21 @@ def test_every_combination(render, answers: dict[str, object]) -> None:
         assert ("postgres" in services) == (answers["database"] == "postgresql")
         assert ("redis" in services) == redis
         assert (check["env"].get("REQUIRE_REDIS") == "1") == redis
+
+
+def test_rendering_is_deterministic(render, tmp_path: Path) -> None:
+    """The same answers render the same bytes (cruft update diffs two renders)."""
+    everything = {
+        name: True if isinstance(values[0], bool) else values[-1]
+        for name, values in option_space().items()
+    }
+    first = render(tmp_path / "first", **everything)
+    second = render(tmp_path / "second", **everything)
+    files = [path.relative_to(first) for path in iter_files(first)]
+    assert files == [path.relative_to(second) for path in iter_files(second)]
+    assert [
+        name for name in files if (first / name).read_bytes() != (second / name).read_bytes()
+    ] == []
 
 
 @pytest.mark.parametrize(
