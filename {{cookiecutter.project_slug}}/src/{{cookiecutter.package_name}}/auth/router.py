@@ -1,3 +1,4 @@
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
@@ -87,7 +88,7 @@ async def request_password_reset(
     """
     email = normalize_email(data.email)
     await limiter.hit("reset", client=client_address(request), account=email)
-    background_tasks.add_task(jobs.send_password_reset.kiq, email)
+    background_tasks.add_task(jobs.send_password_reset.kiq, email, secrets.token_hex(16))
     return Accepted(detail="If an account has this email, a reset link is on its way")
 
 
