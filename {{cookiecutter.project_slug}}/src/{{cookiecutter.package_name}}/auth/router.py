@@ -40,6 +40,7 @@ TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
 async def token(
     form: Annotated[TokenRequest, Form()],
     request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     limiter: LoginRateLimiterDep,
@@ -49,6 +50,7 @@ async def token(
     Each refresh token works once: the answer carries the next one. Presenting a used one again
     ends its session.
     """
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 section 5.1: tokens are not cached
     client = client_address(request)
     if form.grant_type == "refresh_token":
         # Limited per token too (by its hash): the account is unknown until it is looked up.
@@ -59,7 +61,11 @@ async def token(
     return await service.start_session(session, user, settings)
 
 
-@router.post("/revoke", response_class=Response, responses={status.HTTP_200_OK: {"content": None}})
+@router.post(
+    "/revoke",
+    response_class=Response,
+    responses={status.HTTP_200_OK: {"description": "The token's session, if it had one, ended"}},
+)
 async def revoke(
     form: Annotated[RevocationRequest, Form()], session: SessionDep, settings: SettingsDep
 ) -> Response:
