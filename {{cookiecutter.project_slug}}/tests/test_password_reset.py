@@ -75,13 +75,26 @@ async def test_the_account_is_looked_up_after_the_response(
     """The route only enqueues: the same job, with the email as given, for anyone."""
     enqueued: list[str] = []
 
-    async def enqueue(email: str) -> None:
+    async def enqueue(email: str, request_id: str) -> None:
         enqueued.append(email)
 
     monkeypatch.setattr(app.state.jobs.send_password_reset, "kiq", enqueue)
     for email in (user.email, "nobody@example.com"):
         assert (await client.post(REQUEST_URL, json={"email": email})).status_code == 202
     assert enqueued == [user.email, "nobody@example.com"]
+
+
+async def test_a_reset_job_delivered_twice_sends_one_email(
+    app: FastAPI, user: User, mailbox: Mailbox
+) -> None:
+    """With broker=redis a job whose acknowledgement was lost runs again: it finds its token."""
+    for _ in range(2):
+        await app.state.jobs.send_password_reset.kiq(user.email, "request-1")
+    await eventually(lambda: len(mailbox.messages) == 1)
+    await asyncio.sleep(0.3)
+    assert len(mailbox.messages) == 1
+    await app.state.jobs.send_password_reset.kiq(user.email, "request-2")
+    await eventually(lambda: len(mailbox.messages) == 2)
 
 
 async def test_an_inactive_account_gets_no_email(

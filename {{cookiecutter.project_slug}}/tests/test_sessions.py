@@ -48,7 +48,9 @@ async def me(client: AsyncClient, tokens: dict[str, str]) -> int:
 async def test_a_refresh_token_is_exchanged_once_for_new_tokens(
     client: AsyncClient, user: User, session: AsyncSession
 ) -> None:
-    first = await log_in(client, user)
+    response = await client.post(TOKEN_URL, data={"username": user.email, "password": PASSWORD})
+    assert response.headers["cache-control"] == "no-store"
+    first = response.json()
     status, second = await refresh(client, first["refresh_token"])
     assert status == 200
     assert second["token_type"] == "bearer"

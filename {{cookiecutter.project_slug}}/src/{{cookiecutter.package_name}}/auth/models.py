@@ -44,5 +44,7 @@ class PasswordReset(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The reset request it answers: a redelivered job finds it here, and sends no second email.
+    request_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

@@ -46,14 +46,18 @@ async def _set_password(session: AsyncSession, user: User, password: str) -> Non
 
 
 async def start_password_reset(
-    session: AsyncSession, email: str, settings: Settings
+    session: AsyncSession, email: str, request_id: str, settings: Settings
 ) -> tuple[User, str] | None:
-    """A reset token for the active account with this email, if any, superseding older ones.
+    """A reset token for the active account with this email, superseding older ones; None if
+    there is no such account, or this request has its token already.
 
     Stored as a hash, uncommitted: the caller commits once the email is sent.
     """
     user = await users.get_by_email(session, email)
     if user is None or not user.is_active:
+        return None
+    pending = await session.get(PasswordReset, user.id)
+    if pending is not None and pending.request_id == request_id:
         return None
     token = new_opaque_token()
     await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
@@ -61,6 +65,7 @@ async def start_password_reset(
         PasswordReset(
             user_id=user.id,
             token_hash=hash_opaque_token(token),
+            request_id=request_id,
             expires_at=utcnow() + timedelta(minutes=settings.password_reset_expire_minutes),
         )
     )

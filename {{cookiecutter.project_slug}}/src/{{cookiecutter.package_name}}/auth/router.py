@@ -1,3 +1,4 @@
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
@@ -39,6 +40,7 @@ TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
 async def token(
     form: Annotated[TokenRequest, Form()],
     request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     limiter: LoginRateLimiterDep,
@@ -48,6 +50,7 @@ async def token(
     Each refresh token works once: the answer carries the next one. Presenting a used one again
     ends its session.
     """
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 section 5.1: tokens are not cached
     client = client_address(request)
     if form.grant_type == "refresh_token":
         # Limited per token too (by its hash): the account is unknown until it is looked up.
@@ -58,7 +61,11 @@ async def token(
     return await service.start_session(session, user, settings)
 
 
-@router.post("/revoke", response_class=Response, responses={status.HTTP_200_OK: {"content": None}})
+@router.post(
+    "/revoke",
+    response_class=Response,
+    responses={status.HTTP_200_OK: {"description": "The token's session, if it had one, ended"}},
+)
 async def revoke(
     form: Annotated[RevocationRequest, Form()], session: SessionDep, settings: SettingsDep
 ) -> Response:
@@ -87,7 +94,7 @@ async def request_password_reset(
     """
     email = normalize_email(data.email)
     await limiter.hit("reset", client=client_address(request), account=email)
-    background_tasks.add_task(jobs.send_password_reset.kiq, email)
+    background_tasks.add_task(jobs.send_password_reset.kiq, email, secrets.token_hex(16))
     return Accepted(detail="If an account has this email, a reset link is on its way")
 
 

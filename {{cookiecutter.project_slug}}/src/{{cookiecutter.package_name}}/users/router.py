@@ -27,10 +27,10 @@ from {{ cookiecutter.package_name }}.users.schemas import (
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-SIGNED_IN: dict[int | str, dict[str, Any]] = {
+NEEDS_TOKEN: dict[int | str, dict[str, Any]] = {
     status.HTTP_401_UNAUTHORIZED: {"description": "Missing or invalid token"}
 }
-SUPERUSERS_ONLY: dict[int | str, dict[str, Any]] = SIGNED_IN | {
+SUPERUSERS_ONLY: dict[int | str, dict[str, Any]] = NEEDS_TOKEN | {
     status.HTTP_403_FORBIDDEN: {"description": "The caller is not a superuser"}
 }
 WRONG_PASSWORD: dict[int | str, dict[str, Any]] = {
@@ -60,7 +60,7 @@ async def create_user(
     return user
 
 
-@router.get("/me", response_model=UserRead, responses=SIGNED_IN)
+@router.get("/me", response_model=UserRead, responses=NEEDS_TOKEN)
 async def read_me(user: CurrentUser) -> User:
     """Return the signed-in user."""
     return user
@@ -69,7 +69,7 @@ async def read_me(user: CurrentUser) -> User:
 @router.patch(
     "/me",
     response_model=UserRead,
-    responses=SIGNED_IN
+    responses=NEEDS_TOKEN
     | WRONG_PASSWORD
     | {status.HTTP_409_CONFLICT: {"description": "Email already registered"}},
 )
@@ -92,7 +92,7 @@ async def update_me(
 
 
 @router.post(
-    "/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=SIGNED_IN | WRONG_PASSWORD
+    "/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=NEEDS_TOKEN | WRONG_PASSWORD
 )
 async def change_password(
     data: PasswordChange,
@@ -117,7 +117,9 @@ async def change_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, responses=SIGNED_IN | LAST_SUPERUSER)
+@router.delete(
+    "/me", status_code=status.HTTP_204_NO_CONTENT, responses=NEEDS_TOKEN | LAST_SUPERUSER
+)
 async def delete_me(user: CurrentUser, session: SessionDep) -> Response:
     """Delete your account and your items; every token of yours stops working."""
     await service.delete(session, user)
