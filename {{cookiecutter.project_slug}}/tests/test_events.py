@@ -75,6 +75,17 @@ def test_events_take_the_token_from_an_authorization_header(sync_client: TestCli
         assert socket.receive_json() == {"type": "item.created", "item": created}
 
 
+def test_events_refuse_the_token_of_an_ended_session_with_1008(sync_client: TestClient) -> None:
+    alice = sign_up(sync_client, "alice@example.com")
+    assert sync_client.post("/api/v1/auth/revoke", data=alice).status_code == 200
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        sync_client.websocket_connect(f"/api/v1/items/events?token={alice['token']}"),
+    ):
+        pass
+    assert refused.value.code == 1008
+
+
 def test_events_refuse_a_bad_authorization_header_with_1008(sync_client: TestClient) -> None:
     with (
         pytest.raises(WebSocketDisconnect) as refused,
