@@ -78,6 +78,19 @@ async def test_unknown_paths_share_one_label(client: AsyncClient) -> None:
     assert not any(path in after for path in paths)
 
 
+@pytest.mark.parametrize("mount", ["/static"{% if cookiecutter.use_admin %}, "/admin/static"{% endif %}])
+async def test_paths_under_a_mount_share_its_label(client: AsyncClient, mount: str) -> None:
+    """Anyone can ask for files that do not exist: each must not make a series of its own."""
+    before = await scrape(client)
+    paths = [f"{mount}/{uuid.uuid4().hex}/{n}" for n in range(10)]
+    for path in paths:
+        assert (await client.get(path)).status_code == 404
+    after = await scrape(client)
+    route = mount + "/{path}"
+    assert requests_total(after, route=route) - requests_total(before, route=route) == 10
+    assert not any(path.rsplit("/", 1)[0] in after for path in paths)
+
+
 async def test_gauges_are_exported(client: AsyncClient) -> None:
     text = await scrape(client)
     for name in ("http_requests_in_progress", "websocket_connections_open"):

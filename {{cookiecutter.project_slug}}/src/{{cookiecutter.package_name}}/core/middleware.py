@@ -14,6 +14,7 @@ from collections.abc import Awaitable
 from time import perf_counter
 
 from fastapi import HTTPException, status
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid4
 
@@ -47,10 +48,11 @@ def route_of(scope: Scope, root_path: str) -> str:
     The router sets `scope["route"]` on a match. An included router's route keeps the path it
     was declared with (`/items/{item_id}`), whose segments are the request path's last ones:
     the prefixes it was included under are the rest. A mounted app (static files) is known by
-    the root path it was given, longer than the one the request came in with.
+    the root path it was given, longer than the one the request came in with; its paths are
+    unbounded, so its label is the mount's, also where its router recorded the Mount as route.
     """
     route = scope.get("route")
-    if route is None:
+    if route is None or isinstance(route, Mount):
         mounted_at: str = scope.get("root_path", "")
         return mounted_at + "/{path}" if mounted_at != root_path else UNMATCHED_ROUTE
     template: str = route.path
