@@ -26,7 +26,7 @@ try: $(UV)
 	cd $(TRY_DIR)/my-service && UV_PYTHON=$(PYTHON) $(MAKE) install migrate run UV=$(UV)
 
 test: $(UV)
-	$(UV) run --locked pytest -n auto $(PYTEST_ARGS)
+	$(UV) run --locked pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # Maintainers, after changing the generated pyproject.toml's dependencies: re-resolve the generated
 # project's uv.lock for every combination of the options that change them, into

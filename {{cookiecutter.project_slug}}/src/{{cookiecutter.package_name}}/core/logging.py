@@ -84,13 +84,10 @@ def configure_logging(
         handler.addFilter(_trace_ids)
     else:
         handler.removeFilter(_trace_ids)
-    # Neither format prints a record's thread, process name or asyncio task, so records skip
-    # looking them up (the logging HOWTO's "Optimization"); a format that prints them needs them on.
+    # Neither format prints a record's thread or process name, so records skip looking them up
+    # (the logging HOWTO's "Optimization"); a format that prints them needs them on again.
     logging.logThreads = False
     logging.logMultiprocessing = False
-{%- if cookiecutter.python_version != "3.11" %}
-    logging.logAsyncioTasks = False
-{%- endif %}
     logging.getLogger("{{ cookiecutter.package_name }}").setLevel(level)
     for name in _LIBRARY_LOGGERS:
         library = logging.getLogger(name)
