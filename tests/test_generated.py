@@ -82,7 +82,7 @@ def test_only_code_options_change_the_code(render, tmp_path: Path) -> None:
 
 
 def run(
-    command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 1200
 ) -> str:
     result = subprocess.run(
         command,
