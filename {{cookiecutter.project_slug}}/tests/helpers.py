@@ -109,7 +109,7 @@ async def wait_until_serving(client: AsyncClient, server: Process) -> None:
     raise AssertionError("the server did not start within 60 s")
 
 
-async def eventually(condition: Callable[[], bool], within: float = 5) -> None:
+async def eventually(condition: Callable[[], bool], within: float = 30) -> None:
     """Wait until `condition()` holds, for what happens after a response (jobs, events)."""
     deadline = asyncio.get_running_loop().time() + within
     while not condition():
