@@ -88,10 +88,10 @@ async def test_a_reset_job_delivered_twice_sends_one_email(
     app: FastAPI, user: User, mailbox: Mailbox
 ) -> None:
     """With broker=redis a job whose acknowledgement was lost runs again: it finds its token."""
-    for _ in range(2):
-        await app.state.jobs.send_password_reset.kiq(user.email, "request-1")
+    await app.state.jobs.send_password_reset.kiq(user.email, "request-1")
     await eventually(lambda: len(mailbox.messages) == 1)
-    await asyncio.sleep(0.3)
+    await app.state.jobs.send_password_reset.kiq(user.email, "request-1")  # delivered again
+    await asyncio.sleep(1)
     assert len(mailbox.messages) == 1
     await app.state.jobs.send_password_reset.kiq(user.email, "request-2")
     await eventually(lambda: len(mailbox.messages) == 2)
