@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.auth.models import PasswordReset
@@ -56,11 +57,15 @@ async def start_password_reset(
     user = await users.get_by_email(session, email)
     if user is None or not user.is_active:
         return None
-    pending = await session.get(PasswordReset, user.id)
-    if pending is not None and pending.request_id == request_id:
-        return None
+    # Writes first, so that two deliveries of one request queue here: the delete waits for the
+    # other's lock (SQLite's database, PostgreSQL's row), keeps its token, and the insert then
+    # fails on the one-reset-a-user key. The loser sends nothing.
+    await session.execute(
+        delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.request_id != request_id
+        )
+    )
     token = new_opaque_token()
-    await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     session.add(
         PasswordReset(
             user_id=user.id,
@@ -69,7 +74,11 @@ async def start_password_reset(
             expires_at=utcnow() + timedelta(minutes=settings.password_reset_expire_minutes),
         )
     )
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # this request's token, or a concurrent request's, is pending
+        await session.rollback()
+        return None
     return user, token
 
 
