@@ -94,9 +94,18 @@ def run(
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, (
-        f"{' '.join(command)} failed ({result.returncode}):\n{output[-6000:]}"
+        f"{' '.join(command)} failed ({result.returncode}):\n{why_it_failed(output)}"
     )
     return output
+
+
+def why_it_failed(output: str, limit: int = 40_000) -> str:
+    """pytest's failures and errors, whole, and its summary; else the end of the output."""
+    starts = [output.find(header) for header in ("= ERRORS =", "= FAILURES =")]
+    start = min((index for index in starts if index >= 0), default=-1)
+    if start < 0 or len(output) - start <= limit:
+        return output[start if start >= 0 else -limit :]
+    return f"{output[start : start + limit - 4000]}\n[...]\n{output[-4000:]}"
 
 
 def browser_found() -> bool:

@@ -169,12 +169,18 @@ async def running(*command: str, env: dict[str, str]) -> AsyncIterator[Running]:
     """Run `command` for the block; kill it at the end if it still runs."""
     process = await asyncio.create_subprocess_exec(*command, env=env, stdout=PIPE, stderr=STDOUT)
     started = Running(process)
+    failed = False
     try:
         yield started
+    except BaseException:
+        failed = True
+        raise
     finally:
         if process.returncode is None:
             process.kill()
-        await started.stop()
+        output = await started.stop()
+        if failed:  # pytest shows a failed test's output: say what the process printed
+            print(f"--- {' '.join(command)} printed:\n{output}")
 
 
 def uvicorn(port: int, *options: str) -> tuple[str, ...]:

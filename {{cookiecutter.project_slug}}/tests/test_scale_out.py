@@ -142,8 +142,9 @@ async def test_a_job_whose_worker_is_killed_is_finished_by_another_once(
 class RedisProxy:
     """A TCP proxy to Redis that can close its port, or accept and never answer."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
+    def __init__(self, settings: Settings) -> None:
+        host, port = settings.redis_url.split("//")[1].split("/")[0].split(":")
+        self.target = host, int(port)
         self.port = free_port()
         self.forwarding = True
         self._listener: asyncio.Server | None = None
@@ -205,8 +206,7 @@ def p99(latencies: list[float]) -> float:
 async def test_while_redis_is_away_the_service_answers_and_then_recovers(
     settings: Settings,
 ) -> None:
-    host, port = settings.redis_url.split("//")[1].split("/")[0].split(":")
-    proxy = RedisProxy((host, int(port)))
+    proxy = RedisProxy(settings)
     await proxy.forward()
     window = 8
     env = process_env(
@@ -255,6 +255,31 @@ async def test_while_redis_is_away_the_service_answers_and_then_recovers(
         wrong = {"username": "swallow1@example.com", "password": "wrong"}
         answers = [(await c.post("/api/v1/auth/token", data=wrong)).status_code for c in (a, b) * 3]
         assert answers == [400, 400, 400, 400, 429, 429]
+    await proxy.refuse()
+
+
+async def test_a_worker_waits_out_a_redis_outage_and_goes_on(
+    settings: Settings, client: AsyncClient, mailbox: Mailbox
+) -> None:
+    proxy = RedisProxy(settings)
+    await proxy.forward()
+    env = process_env(settings, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0")
+
+    async def welcomed(email: str) -> None:
+        signup = {"email": email, "password": PASSWORD}
+        assert (await client.post("/api/v1/users", json=signup)).status_code == 201
+        await eventually(lambda: email in [message["To"] for message in mailbox.messages])
+
+    async with worker(env) as job_worker:
+        await welcomed("before@example.com")  # the worker is up
+        for n, outage in enumerate((proxy.refuse, proxy.swallow), start=1):
+            await outage()
+            await eventually(lambda: job_worker.count("Redis is unavailable") == n)  # noqa: B023
+            await proxy.forward()
+            await welcomed(f"after-{outage.__name__}@example.com")
+            assert job_worker.count("Redis is available again") == n
+        output = await job_worker.stop()
+    assert "Traceback" not in output, output
     await proxy.refuse()
 
 
