@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from aiosmtpd.smtp import Envelope
+from aiosmtpd.smtp import SMTP, Envelope
 from asgi_lifespan import LifespanManager
 from httpx2 import ASGITransport, AsyncClient, TransportError
 from pydantic import SecretStr
@@ -34,7 +34,7 @@ class Mailbox:
         self.messages: list[EmailMessage] = []
         self.refusals = 0  # answer this many messages with a temporary failure
 
-    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: SMTP, session: object, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         if self.refusals:
             self.refusals -= 1
             return "451 Try again later"
