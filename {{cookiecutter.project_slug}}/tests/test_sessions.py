@@ -1,6 +1,7 @@
 """Sessions: refresh tokens that rotate, reuse that ends the session, revocation, lifetimes."""
 
 import asyncio
+import json
 import logging
 from datetime import timedelta
 
@@ -9,6 +10,8 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from httpx2 import AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from {{ cookiecutter.package_name }}.auth.models import RefreshToken, UserSession
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -238,3 +241,35 @@ async def test_a_real_oauth2_client_logs_in_refreshes_and_revokes(
             )
             assert revoked.status_code == 200
             assert (await oauth.get("/api/v1/users/me")).status_code == 401
+
+
+async def test_an_open_websocket_is_closed_once_its_session_ends(
+    settings: Settings, user: User
+) -> None:
+    """The socket of a revoked session closes with 1008; the same user's other session's stays."""
+    async with server(process_env(settings, WEBSOCKET_SESSION_CHECK_SECONDS="0.2")) as (client, _):
+        ended, kept = await log_in(client, user), await log_in(client, user)
+        url = f"{client.base_url}/api/v1/items/events".replace("http", "ws", 1)
+
+        async def receive(socket: ClientConnection) -> object:
+            return json.loads(await asyncio.wait_for(socket.recv(), 10))
+
+        def bearer(tokens: dict[str, str]) -> dict[str, str]:
+            return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+        async with (
+            connect(url, additional_headers=bearer(ended)) as ended_socket,
+            connect(url, additional_headers=bearer(kept)) as kept_socket,
+        ):
+{%- if cookiecutter.broker == "redis" %}
+            for socket in (ended_socket, kept_socket):  # subscribed: nothing is missed from now on
+                assert await receive(socket) == {"type": "resync"}
+{%- endif %}
+            revoked = await client.post(REVOKE_URL, data={"token": ended["refresh_token"]})
+            assert revoked.status_code == 200
+            with pytest.raises(ConnectionClosed) as closed:
+                await receive(ended_socket)
+            assert closed.value.rcvd is not None
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "session ended")
+            created = await client.post("/api/v1/items", json={"title": "x"}, headers=bearer(kept))
+            assert await receive(kept_socket) == {"type": "item.created", "item": created.json()}

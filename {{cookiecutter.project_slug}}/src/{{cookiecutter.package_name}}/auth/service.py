@@ -205,8 +205,3 @@ async def get_signed_in_user(session: AsyncSession, claims: AccessClaims) -> Use
     if user is None:
         raise AuthenticationError
     return user
-
-
-async def user_from_token(session: AsyncSession, token: str, settings: Settings) -> User:
-    """Return the active user of a live session a token was issued in, or raise AuthenticationError."""
-    return await get_signed_in_user(session, claims_from_token(token, settings))

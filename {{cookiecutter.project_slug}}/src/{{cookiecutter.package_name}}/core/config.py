@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # its login whatever the refreshes.
     session_idle_timeout_minutes: int = Field(default=7 * 24 * 60, gt=0)
     session_lifetime_minutes: int = Field(default=30 * 24 * 60, gt=0)
+    # An open WebSocket re-checks its session this often, and is closed once the session ended.
+    websocket_session_check_seconds: float = Field(default=30, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
     cors_allow_credentials: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

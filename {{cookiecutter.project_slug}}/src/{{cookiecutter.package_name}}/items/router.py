@@ -6,8 +6,11 @@ from fastapi import APIRouter, Response, WebSocket, status
 from {{ cookiecutter.package_name }}.auth.dependencies import (
     CurrentUser,
     TokenClaims,
+    WebSocketClaims,
     WebSocketUser,
+    until_signed_out,
 )
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.pagination import PageDep
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.items import service
@@ -74,25 +77,44 @@ async def delete_item(item: OwnedItem, session: SessionDep, events: ItemEventsDe
 
 
 @router.websocket("/events")
-async def item_events(websocket: WebSocket, user: WebSocketUser, events: ItemEventsDep) -> None:
+async def item_events(
+    websocket: WebSocket,
+    user: WebSocketUser,
+    claims: WebSocketClaims,
+    events: ItemEventsDep,
+    settings: SettingsDep,
+) -> None:
     """Push an event for each change to the caller's items.
 
     Each message is `{"type": "item.created" | "item.updated" | "item.deleted", "item": {...}}`,
     or `{"type": "resync"}`: events may have been missed, fetch the items again.
     Authenticate with an `Authorization: Bearer <access token>` header or, from a browser,
-    `?token=<access token>`; a missing or bad token is refused with code 1008.
+    `?token=<access token>`; a missing or bad token is refused with code 1008. The socket is
+    closed with 1008 once its session ends (logout, password change, deactivation...), within
+    `WEBSOCKET_SESSION_CHECK_SECONDS`.
     """
     await websocket.accept()
     with events.subscribe(user.id) as queue:
+        signed_out = asyncio.create_task(
+            until_signed_out(websocket, claims, settings.websocket_session_check_seconds)
+        )
         forward = asyncio.create_task(_forward(websocket, queue))
+        receive = asyncio.create_task(_until_disconnected(websocket))
         try:
-            # Client messages are ignored; receiving is how a disconnect is noticed.
-            while (await websocket.receive())["type"] != "websocket.disconnect":
-                pass
+            await asyncio.wait((signed_out, receive), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            forward.cancel()
+            for task in (signed_out, forward, receive):
+                task.cancel()
+        if signed_out.done() and not receive.done():
+            await websocket.close(status.WS_1008_POLICY_VIOLATION, "session ended")
 
 
 async def _forward(websocket: WebSocket, queue: "asyncio.Queue[str]") -> None:
     while True:
         await websocket.send_text(await queue.get())
+
+
+async def _until_disconnected(websocket: WebSocket) -> None:
+    # Client messages are ignored; receiving is how a disconnect is noticed.
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
