@@ -245,6 +245,11 @@ async def test_create_superuser_command_refuses_bad_input(settings: Settings) ->
     assert status == 2
     assert "create-superuser: the password must have 8 to 128 characters" in output
     assert "short" not in output
+    common = process_env(settings, SUPERUSER_PASSWORD="Password1")
+    status, output = await run_command(*CREATE_SUPERUSER, "root@example.com", env=common)
+    assert status == 2
+    assert "create-superuser: the password is one of the most used: choose another" in output
+    assert "Password1" not in output
     status, output = await run_command(*CREATE_SUPERUSER, "not-an-email", env=env)
     assert status == 2
     assert "'not-an-email' is not a valid email address" in output

@@ -49,6 +49,47 @@ async def test_signup_duplicate_email_is_409(client: AsyncClient, user: User) ->
 async def test_signup_invalid_is_422(client: AsyncClient, payload: dict[str, object]) -> None:
     response = await client.post("/api/v1/users", json=payload)
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("password", ["baseball", "Password1", "QWERTYUIOP", "iloveyou2"])
+async def test_a_most_used_password_is_refused_in_any_case(
+    client: AsyncClient, password: str
+) -> None:
+    """OWASP ASVS 6.2.4: checked against the most used passwords, whatever their case."""
+    response = await client.post(
+        "/api/v1/users", json={"email": "a@example.com", "password": password}
+    )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["type"]) == (["body", "password"], "password_too_common")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/users", {"email": "a@example.com", "password": "shortpw"}),
+        ("/api/v1/users", {"email": "a@example.com", "password": "baseball"}),
+        ("/api/v1/users", {"email": "not-an-email", "password": "shortpw", "x": 1}),
+        ("/api/v1/auth/password-reset/confirm", {"token": "t", "new_password": "shortpw"}),
+    ],
+)
+async def test_a_422_never_echoes_a_password(
+    client: AsyncClient, path: str, body: dict[str, object]
+) -> None:
+    response = await client.post(path, json=body)
+    assert response.status_code == 422
+    errors = response.json()["detail"]
+    assert errors  # names what is wrong...
+    assert all("input" not in error for error in errors)
+    assert str(body.get("password", body.get("new_password"))) not in response.text  # ...not it
+
+
+async def test_a_password_form_without_a_username_is_422_without_the_password(
+    client: AsyncClient,
+) -> None:
+    response = await client.post("/api/v1/auth/token", data={"password": "my secret pw"})
+    assert response.status_code == 422
+    assert "my secret pw" not in response.text
     assert "detail" in response.json()
 
 

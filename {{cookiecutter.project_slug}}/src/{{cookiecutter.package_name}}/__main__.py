@@ -56,6 +56,10 @@ async def create_superuser(email: str) -> str:
             try:
                 data = UserCreate(email=email, password=SecretStr(read_password()))
             except ValidationError as exc:  # the email is valid: the password is not
+                if any(error["type"] == "password_too_common" for error in exc.errors()):
+                    raise CommandError(
+                        "the password is one of the most used: choose another"
+                    ) from exc
                 raise CommandError(
                     f"the password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} "
                     "characters"

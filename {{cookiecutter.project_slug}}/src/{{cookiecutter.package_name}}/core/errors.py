@@ -5,6 +5,8 @@ import socket
 from typing import ClassVar
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -106,6 +108,16 @@ async def _error_response(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, without the `input` it would echo back: a rejected password is a password."""
+    errors = [
+        {key: value for key, value in error.items() if key != "input"} for error in exc.errors()
+    ]
+    return JSONResponse(
+        {"detail": jsonable_encoder(errors)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+    )
+
+
 def internal_error_response() -> JSONResponse:
     """The body of every unhandled error: no traceback, no internals."""
     return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
@@ -115,3 +127,4 @@ def register_exception_handlers(app: FastAPI) -> None:
     """Map domain and database errors to JSON responses (unhandled ones: see middleware)."""
     for error in (AppError, DBAPIError, ConnectionError, TimeoutError, socket.gaierror):
         app.add_exception_handler(error, _error_response)
+    app.exception_handler(RequestValidationError)(_invalid_request)
