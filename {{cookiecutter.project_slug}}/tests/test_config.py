@@ -30,6 +30,13 @@ def test_production_turns_docs_off_unless_asked() -> None:
     assert production(secret_key=SecretStr(STRONG_KEY), docs_enabled=True).docs_enabled is True
 
 
+def test_production_refuses_the_most_used_passwords_unless_told_not_to() -> None:
+    assert Settings(_env_file=None).reject_common_passwords is False
+    assert production(secret_key=SecretStr(STRONG_KEY)).reject_common_passwords is True
+    told = production(secret_key=SecretStr(STRONG_KEY), reject_common_passwords=False)
+    assert told.reject_common_passwords is False
+
+
 def test_local_defaults() -> None:
     settings = Settings(_env_file=None)
     assert settings.docs_enabled is True

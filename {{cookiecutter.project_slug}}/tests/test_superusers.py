@@ -245,7 +245,7 @@ async def test_create_superuser_command_refuses_bad_input(settings: Settings) ->
     assert status == 2
     assert "create-superuser: the password must have 8 to 128 characters" in output
     assert "short" not in output
-    common = process_env(settings, SUPERUSER_PASSWORD="Password1")
+    common = process_env(settings, SUPERUSER_PASSWORD="Password1", REJECT_COMMON_PASSWORDS="true")
     status, output = await run_command(*CREATE_SUPERUSER, "root@example.com", env=common)
     assert status == 2
     assert "create-superuser: the password is one of the most used: choose another" in output

@@ -10,6 +10,7 @@ from pydantic import EmailStr, SecretStr, TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.errors import CommonPasswordError
 from {{ cookiecutter.package_name }}.db.session import create_engine, create_session_factory
 from {{ cookiecutter.package_name }}.users import service as users
 from {{ cookiecutter.package_name }}.users.schemas import (
@@ -45,7 +46,8 @@ async def create_superuser(email: str) -> str:
         email = TypeAdapter(EmailStr).validate_python(email)
     except ValidationError as exc:
         raise CommandError(f"{email!r} is not a valid email address") from exc
-    engine = create_engine(Settings().database_url)
+    settings = Settings()
+    engine = create_engine(settings.database_url)
     try:
         async with create_session_factory(engine)() as session:
             user = await users.get_by_email(session, email)
@@ -56,14 +58,16 @@ async def create_superuser(email: str) -> str:
             try:
                 data = UserCreate(email=email, password=SecretStr(read_password()))
             except ValidationError as exc:  # the email is valid: the password is not
-                if any(error["type"] == "password_too_common" for error in exc.errors()):
-                    raise CommandError(
-                        "the password is one of the most used: choose another"
-                    ) from exc
                 raise CommandError(
                     f"the password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} "
                     "characters"
                 ) from exc
+            try:
+                users.check_new_password(
+                    data.password, "password", reject_common=settings.reject_common_passwords
+                )
+            except CommonPasswordError as exc:
+                raise CommandError("the password is one of the most used: choose another") from exc
             user = await users.create(session, data)
             await users.promote(session, user)
             return f"created the superuser {user.email}"

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.security import hash_opaque_token
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.jobs.queue import JobsDep
-from {{ cookiecutter.package_name }}.users.service import normalize_email
+from {{ cookiecutter.package_name }}.users.service import check_new_password, normalize_email
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -108,10 +108,14 @@ async def confirm_password_reset(
     request: Request,
     session: SessionDep,
     limiter: LoginRateLimiterDep,
+    settings: SettingsDep,
     jobs: JobsDep,
     background_tasks: BackgroundTasks,
 ) -> Response:
     """Set a new password with the token of a reset email; every session of the account ends."""
+    check_new_password(
+        data.new_password, "new_password", reject_common=settings.reject_common_passwords
+    )
     await limiter.hit(
         "reset-confirm", client=client_address(request), account=hash_opaque_token(data.token)
     )

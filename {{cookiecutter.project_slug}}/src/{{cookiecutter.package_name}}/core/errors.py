@@ -67,6 +67,21 @@ class WrongPasswordError(AppError):
     default_detail = "The current password is wrong"
 
 
+class CommonPasswordError(AppError):
+    """A new password that is one of the most used: a 422 shaped like pydantic's, for its field."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+    default_detail = "This password is one of the most used ones: choose another"
+
+    def __init__(self, field: str) -> None:
+        super().__init__()
+        self.field = field
+
+    def body(self) -> dict[str, object]:
+        error = {"type": "password_too_common", "loc": ["body", self.field], "msg": self.detail}
+        return {"detail": [error]}
+
+
 class InvalidResetTokenError(AppError):
     """One answer for a used, expired, superseded or unknown reset token: none says which."""
 

@@ -10,6 +10,7 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
     TokenClaims,
 )
 from {{ cookiecutter.package_name }}.auth.rate_limit import LoginRateLimiterDep, client_address
+from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.pagination import PageDep
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.jobs.queue import JobsDep
@@ -52,9 +53,16 @@ LAST_SUPERUSER: dict[int | str, dict[str, Any]] = {
     responses={status.HTTP_409_CONFLICT: {"description": "Email already registered"}},
 )
 async def create_user(
-    data: UserCreate, session: SessionDep, jobs: JobsDep, background_tasks: BackgroundTasks
+    data: UserCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    background_tasks: BackgroundTasks,
 ) -> User:
     """Sign up; the welcome notification is enqueued as a job after the response."""
+    service.check_new_password(
+        data.password, "password", reject_common=settings.reject_common_passwords
+    )
     user = await service.create(session, data)
     background_tasks.add_task(jobs.send_welcome.kiq, user.id)
     return user
@@ -101,10 +109,14 @@ async def change_password(
     session: SessionDep,
     request: Request,
     limiter: LoginRateLimiterDep,
+    settings: SettingsDep,
     jobs: JobsDep,
     background_tasks: BackgroundTasks,
 ) -> Response:
     """Change your password: your other sessions end, and you are told by email."""
+    service.check_new_password(
+        data.new_password, "new_password", reject_common=settings.reject_common_passwords
+    )
     await limiter.hit("password", client=client_address(request), account=str(user.id))
     await passwords.change_password(
         session,

@@ -1,39 +1,18 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import (
-    MISSING,
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    SecretStr,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field, SecretStr, model_validator
 
-from {{ cookiecutter.package_name }}.core.security import is_common_password
 from {{ cookiecutter.package_name }}.core.types import PlainText
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 FULL_NAME_MAX = 200
 
-
-def _not_common(password: SecretStr) -> SecretStr:
-    if is_common_password(password.get_secret_value()):
-        raise PydanticCustomError(
-            "password_too_common", "This password is one of the most used ones: choose another"
-        )
-    return password
-
-
-# A password being set: the rules every new password follows.
+# A password being set: the rules every new password follows (and, where the settings say so,
+# not one of the most used: users.service.check_new_password).
 NewPassword = Annotated[
-    SecretStr,
-    Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
-    AfterValidator(_not_common),
+    SecretStr, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
 ]
 # A password being checked: any length the rules ever allowed, no more (hashing costs time).
 GivenPassword = Annotated[SecretStr, Field(max_length=MAX_PASSWORD_LENGTH)]

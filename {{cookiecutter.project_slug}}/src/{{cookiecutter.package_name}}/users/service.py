@@ -7,9 +7,17 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from {{ cookiecutter.package_name }}.core.errors import ConflictError, WrongPasswordError
+from {{ cookiecutter.package_name }}.core.errors import (
+    CommonPasswordError,
+    ConflictError,
+    WrongPasswordError,
+)
 from {{ cookiecutter.package_name }}.core.pagination import Page, next_cursor
-from {{ cookiecutter.package_name }}.core.security import hash_password, verify_password
+from {{ cookiecutter.package_name }}.core.security import (
+    hash_password,
+    is_common_password,
+    verify_password,
+)
 from {{ cookiecutter.package_name }}.db.base import utcnow
 from {{ cookiecutter.package_name }}.users.models import User
 from {{ cookiecutter.package_name }}.users.schemas import UserAdminUpdate, UserCreate, UserUpdate
@@ -31,6 +39,12 @@ def normalize_email(email: str) -> str:
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def check_new_password(password: SecretStr, field: str, *, reject_common: bool) -> None:
+    """Raise CommonPasswordError for one of the most used passwords, when `reject_common`."""
+    if reject_common and is_common_password(password.get_secret_value()):
+        raise CommonPasswordError(field)
 
 
 async def create(session: AsyncSession, data: UserCreate) -> User:
