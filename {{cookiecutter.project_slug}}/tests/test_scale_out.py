@@ -11,9 +11,11 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from httpx2 import AsyncClient
+from redis.asyncio import Redis
 from sqlalchemy import select, text
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -143,8 +145,8 @@ class RedisProxy:
     """A TCP proxy to Redis that can close its port, or accept and never answer."""
 
     def __init__(self, settings: Settings) -> None:
-        host, port = settings.redis_url.split("//")[1].split("/")[0].split(":")
-        self.target = host, int(port)
+        url = urlsplit(settings.redis_url)
+        self.target = url.hostname or "127.0.0.1", url.port or 6379
         self.port = free_port()
         self.forwarding = True
         self._listener: asyncio.Server | None = None
@@ -258,6 +260,26 @@ async def test_while_redis_is_away_the_service_answers_and_then_recovers(
     await proxy.refuse()
 
 
+async def welcomed(client: AsyncClient, mailbox: Mailbox, email: str) -> None:
+    """Sign up `email`, and wait for its welcome."""
+    signup = {"email": email, "password": PASSWORD}
+    assert (await client.post("/api/v1/users", json=signup)).status_code == 201
+    await eventually(lambda: email in [message["To"] for message in mailbox.messages])
+
+
+async def test_a_worker_makes_its_group_again_when_redis_lost_the_stream(
+    settings: Settings, client: AsyncClient, mailbox: Mailbox
+) -> None:
+    async with worker(process_env(settings)) as job_worker:
+        await welcomed(client, mailbox, "before@example.com")  # the worker is up
+        async with Redis.from_url(settings.redis_url) as redis:  # as a restart without persistence
+            assert await redis.delete(f"{settings.redis_key_prefix}:jobs") == 1
+        await welcomed(client, mailbox, "after@example.com")
+        output = await job_worker.stop()
+    assert job_worker.count("consumer group is gone") == 1, output
+    assert "Traceback" not in output, output
+
+
 async def test_a_worker_waits_out_a_redis_outage_and_goes_on(
     settings: Settings, client: AsyncClient, mailbox: Mailbox
 ) -> None:
@@ -265,22 +287,19 @@ async def test_a_worker_waits_out_a_redis_outage_and_goes_on(
     await proxy.forward()
     env = process_env(settings, REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0")
 
-    async def welcomed(email: str) -> None:
-        signup = {"email": email, "password": PASSWORD}
-        assert (await client.post("/api/v1/users", json=signup)).status_code == 201
-        await eventually(lambda: email in [message["To"] for message in mailbox.messages])
-
-    async with worker(env) as job_worker:
-        await welcomed("before@example.com")  # the worker is up
-        for n, outage in enumerate((proxy.refuse, proxy.swallow), start=1):
-            await outage()
-            await eventually(lambda: job_worker.count("Redis is unavailable") == n)  # noqa: B023
-            await proxy.forward()
-            await welcomed(f"after-{outage.__name__}@example.com")
-            assert job_worker.count("Redis is available again") == n
-        output = await job_worker.stop()
-    assert "Traceback" not in output, output
-    await proxy.refuse()
+    try:
+        async with worker(env) as job_worker:
+            await welcomed(client, mailbox, "before@example.com")  # the worker is up
+            for n, outage in enumerate((proxy.refuse, proxy.swallow), start=1):
+                await outage()
+                await eventually(lambda: job_worker.count("Redis is unavailable") == n)  # noqa: B023
+                await proxy.forward()
+                await welcomed(client, mailbox, f"after-{outage.__name__}@example.com")
+                assert job_worker.count("Redis is available again") == n
+            output = await job_worker.stop()
+        assert "Traceback" not in output, output
+    finally:
+        await proxy.refuse()
 
 
 async def test_gunicorn_with_uvicorn_workers_carries_events_across_them(

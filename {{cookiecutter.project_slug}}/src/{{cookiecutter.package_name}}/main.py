@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -26,6 +27,7 @@ from {{ cookiecutter.package_name }}.core.errors import register_exception_handl
 from {{ cookiecutter.package_name }}.core.logging import configure_logging
 from {{ cookiecutter.package_name }}.core.metrics import record_pool
 from {{ cookiecutter.package_name }}.core.middleware import ServiceMiddleware
+from {{ cookiecutter.package_name }}.core.security import common_passwords
 from {{ cookiecutter.package_name }}.db.session import (
     create_engine,
     create_session_factory,
@@ -65,6 +67,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
         tracing.trace_statements(engine, provider)
     app.state.session_factory = create_session_factory(engine)
+    if settings.reject_common_passwords:  # loaded now, not in the first sign-up's request
+        await to_thread.run_sync(common_passwords)
     app.state.jobs.use(JobContext(app.state.session_factory, Notifier(settings), settings))
     try:
         async with app.state.item_events.running():

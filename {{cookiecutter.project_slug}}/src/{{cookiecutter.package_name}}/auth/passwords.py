@@ -57,9 +57,9 @@ async def start_password_reset(
     user = await users.get_by_email(session, email)
     if user is None or not user.is_active:
         return None
-    # Writes first, so that two deliveries of one request queue here: the delete waits for the
-    # other's lock (SQLite's database, PostgreSQL's row), keeps its token, and the insert then
-    # fails on the one-reset-a-user key. The loser sends nothing.
+    # Writes first, so that two deliveries of one request queue: on SQLite the delete waits for
+    # the other's write lock, on PostgreSQL the insert waits on the other's uncommitted row; the
+    # second keeps the first's token and fails on the one-reset-a-user key. It sends nothing.
     await session.execute(
         delete(PasswordReset).where(
             PasswordReset.user_id == user.id, PasswordReset.request_id != request_id

@@ -3,10 +3,11 @@
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import suppress
 from typing import cast
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from taskiq import AckableMessage, BrokerMessage
 from taskiq_redis import RedisStreamBroker
 
@@ -95,13 +96,25 @@ class StreamBroker(RedisStreamBroker):
     async def _fetch(self, redis: Redis) -> _Entries:
         # Deliveries left unacknowledged longer than idle_timeout: their worker died. XAUTOCLAIM
         # hands each to one caller only.
-        _, claimed, _ = await redis.xautoclaim(
-            self.queue_name,
-            self.consumer_group_name,
-            self.consumer_name,
-            min_idle_time=self.idle_timeout,
-            count=self.unacknowledged_batch_size,
-        )
+        try:
+            _, claimed, _ = await redis.xautoclaim(
+                self.queue_name,
+                self.consumer_group_name,
+                self.consumer_name,
+                min_idle_time=self.idle_timeout,
+                count=self.unacknowledged_batch_size,
+            )
+        except ResponseError as error:
+            if not str(error).startswith("NOGROUP"):
+                raise
+            # Redis lost the stream and its group (a restart without persistence): make them
+            # again, from the stream's first entry, which enqueues since then have added.
+            logger.warning("The job stream's consumer group is gone; creating it again")
+            with suppress(ResponseError):  # another worker was quicker
+                await redis.xgroup_create(
+                    self.queue_name, self.consumer_group_name, id="0", mkstream=True
+                )
+            return []
         fetched = await redis.xreadgroup(
             self.consumer_group_name,
             self.consumer_name,

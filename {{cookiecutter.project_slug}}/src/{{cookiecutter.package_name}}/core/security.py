@@ -38,10 +38,11 @@ async def verify_password(password: str, hashed: str) -> bool:
 
 
 @cache
-def _common_passwords() -> frozenset[str]:
+def common_passwords() -> frozenset[str]:
     """zxcvbn's 30,000 most used passwords (11,611 of 8 characters or more), lower-cased.
 
-    Imported on first use: the lists are 0.8 MB of Python, which app start-up need not pay for.
+    Imported on first use, not with this module: the lists are 0.8 MB of Python that only
+    REJECT_COMMON_PASSWORDS needs (the app's lifespan loads them then, off the event loop).
     """
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -50,7 +51,7 @@ def _common_passwords() -> frozenset[str]:
 
 def is_common_password(password: str) -> bool:
     """Whether it is among the passwords tried first by anyone guessing (OWASP ASVS 6.2.4)."""
-    return password.lower() in _common_passwords()
+    return password.lower() in common_passwords()
 
 
 @cache

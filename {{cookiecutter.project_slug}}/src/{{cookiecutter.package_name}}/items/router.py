@@ -1,7 +1,8 @@
 import asyncio
+from contextlib import suppress
 from typing import Any
 
-from fastapi import APIRouter, Response, WebSocket, status
+from fastapi import APIRouter, Response, WebSocket, WebSocketDisconnect, status
 
 from {{ cookiecutter.package_name }}.auth.dependencies import (
     CurrentUser,
@@ -12,6 +13,7 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
 )
 from {{ cookiecutter.package_name }}.core.config import SettingsDep
 from {{ cookiecutter.package_name }}.core.pagination import PageDep
+from {{ cookiecutter.package_name }}.core.security import AccessClaims
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.dependencies import OwnedItem
@@ -95,26 +97,26 @@ async def item_events(
     """
     await websocket.accept()
     with events.subscribe(user.id) as queue:
-        signed_out = asyncio.create_task(
-            until_signed_out(websocket, claims, settings.websocket_session_check_seconds)
-        )
         forward = asyncio.create_task(_forward(websocket, queue))
-        receive = asyncio.create_task(_until_disconnected(websocket))
+        every = settings.websocket_session_check_seconds
+        watch = asyncio.create_task(_close_once_signed_out(websocket, claims, every))
         try:
-            await asyncio.wait((signed_out, receive), return_when=asyncio.FIRST_COMPLETED)
+            # Client messages are ignored; receiving is how a disconnect is noticed (also the one
+            # that follows our close).
+            while (await websocket.receive())["type"] != "websocket.disconnect":
+                pass
         finally:
-            for task in (signed_out, forward, receive):
-                task.cancel()
-        if signed_out.done() and not receive.done():
-            await websocket.close(status.WS_1008_POLICY_VIOLATION, "session ended")
+            forward.cancel()
+            watch.cancel()
 
 
 async def _forward(websocket: WebSocket, queue: "asyncio.Queue[str]") -> None:
-    while True:
-        await websocket.send_text(await queue.get())
+    with suppress(WebSocketDisconnect):  # the client left: the receive loop sees it too
+        while True:
+            await websocket.send_text(await queue.get())
 
 
-async def _until_disconnected(websocket: WebSocket) -> None:
-    # Client messages are ignored; receiving is how a disconnect is noticed.
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass
+async def _close_once_signed_out(websocket: WebSocket, claims: AccessClaims, every: float) -> None:
+    await until_signed_out(websocket, claims, every)
+    with suppress(WebSocketDisconnect):  # the client left meanwhile
+        await websocket.close(status.WS_1008_POLICY_VIOLATION, "session ended")
