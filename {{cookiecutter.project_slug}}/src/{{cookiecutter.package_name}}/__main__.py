@@ -63,9 +63,7 @@ async def create_superuser(email: str) -> str:
                     "characters"
                 ) from exc
             try:
-                users.check_new_password(
-                    data.password, "password", reject_common=settings.reject_common_passwords
-                )
+                users.check_new_password(data.password, "password", settings)
             except CommonPasswordError as exc:
                 raise CommandError("the password is one of the most used: choose another") from exc
             user = await users.create(session, data)

@@ -17,9 +17,9 @@ from {{ cookiecutter.package_name }}.core.security import AccessClaims
 from {{ cookiecutter.package_name }}.db.session import SessionDep
 from {{ cookiecutter.package_name }}.users.models import User
 
-# auto_error=False: a missing token gets the same 401 as a bad one, from one place.
 logger = logging.getLogger(__name__)
 
+# auto_error=False: a missing token gets the same 401 as a bad one, from one place.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 

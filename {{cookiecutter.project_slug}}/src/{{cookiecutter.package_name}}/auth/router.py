@@ -113,9 +113,7 @@ async def confirm_password_reset(
     background_tasks: BackgroundTasks,
 ) -> Response:
     """Set a new password with the token of a reset email; every session of the account ends."""
-    check_new_password(
-        data.new_password, "new_password", reject_common=settings.reject_common_passwords
-    )
+    check_new_password(data.new_password, "new_password", settings)
     await limiter.hit(
         "reset-confirm", client=client_address(request), account=hash_opaque_token(data.token)
     )

@@ -60,9 +60,7 @@ async def create_user(
     background_tasks: BackgroundTasks,
 ) -> User:
     """Sign up; the welcome notification is enqueued as a job after the response."""
-    service.check_new_password(
-        data.password, "password", reject_common=settings.reject_common_passwords
-    )
+    service.check_new_password(data.password, "password", settings)
     user = await service.create(session, data)
     background_tasks.add_task(jobs.send_welcome.kiq, user.id)
     return user
@@ -114,9 +112,7 @@ async def change_password(
     background_tasks: BackgroundTasks,
 ) -> Response:
     """Change your password: your other sessions end, and you are told by email."""
-    service.check_new_password(
-        data.new_password, "new_password", reject_common=settings.reject_common_passwords
-    )
+    service.check_new_password(data.new_password, "new_password", settings)
     await limiter.hit("password", client=client_address(request), account=str(user.id))
     await passwords.change_password(
         session,

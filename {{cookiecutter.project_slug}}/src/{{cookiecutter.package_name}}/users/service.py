@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.errors import (
     CommonPasswordError,
     ConflictError,
@@ -41,9 +42,9 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def check_new_password(password: SecretStr, field: str, *, reject_common: bool) -> None:
-    """Raise CommonPasswordError for one of the most used passwords, when `reject_common`."""
-    if reject_common and is_common_password(password.get_secret_value()):
+def check_new_password(password: SecretStr, field: str, settings: Settings) -> None:
+    """Raise CommonPasswordError for one of the most used passwords, if the settings refuse them."""
+    if settings.reject_common_passwords and is_common_password(password.get_secret_value()):
         raise CommonPasswordError(field)
 
 
